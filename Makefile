@@ -1,0 +1,61 @@
+# Shop support bot: `make run` to use it, `make test` to check it. `make help` lists all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMP  := $(VENV)/.installed
+MODEL  := models/shop.tar.gz
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+
+.PHONY: help setup train run test lint format validate unit eval bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv (Python 3.10) and install the project and its tools
+
+$(STAMP): pyproject.toml scripts/find-python310
+	@python310=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$python310"; "$$python310" -m venv $(VENV); fi
+	@echo "installing rasa and the project into $(VENV) (a few minutes the first time) ..."
+	$(PY) -m pip install --quiet --progress-bar off -e ".[dev]"
+	@touch $@
+
+train: $(MODEL) ## train the model into models/ when data, config or domain changed
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	@echo "training $(MODEL) ..."
+	@start=$$(date +%s); \
+	$(RASA) train --fixed-model-name shop --out models && touch $(MODEL) && \
+	echo "trained $(MODEL) in $$(( $$(date +%s) - start )) s"
+
+run: $(MODEL) ## train if needed, then start the Rasa server and the action server (Ctrl-C stops all)
+	$(PY) -m bot run
+
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff format --check bot actions tests
+
+format: $(STAMP) ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix bot actions tests
+	$(VENV)/bin/ruff format bot actions tests
+
+validate: $(STAMP) ## rasa data validate (domain, NLU data, rules and stories agree)
+	$(RASA) data validate --fail-on-warnings
+
+unit: $(STAMP) ## the fast tests only (no model training)
+	$(PY) -m pytest -m "not slow"
+
+test: lint validate ## lint, validate the data, run the whole test suite (trains an NLU model)
+	$(PY) -m pytest
+
+eval: $(STAMP) ## NLU evaluation: held-out set + 5-fold CV, ours vs stock Rasa (~30 min)
+	$(PY) -m bot eval nlu
+
+bench: $(STAMP) ## time a full `rasa train` and measure parse latency
+	$(PY) -m bot bench nlu
+
+clean: ## remove trained models and run-time files (keeps .venv)
+	rm -rf models/*.tar.gz var/ results/ .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The shop domain of the support bot: importable and testable without Rasa."""

@@ -1,0 +1,131 @@
+"""Command-line interface: `python -m bot COMMAND ...` (`--help` on every command)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"ファイルが見つかりません: {value}")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Shop support bot: evaluation, benchmarks and running the servers.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="start the Rasa server and the action server (Ctrl-C stops both)"
+    )
+    run.add_argument("--model", default="models", help="model file or directory (default: models)")
+    run.set_defaults(handler=_run)
+
+    evaluate = commands.add_parser("eval", help="measure the NLU on sentences it never saw")
+    eval_targets = evaluate.add_subparsers(dest="target", metavar="TARGET", required=True)
+    nlu = eval_targets.add_parser(
+        "nlu",
+        help="held-out scores and k-fold CV, ours vs Rasa's stock pipeline",
+        description=(
+            "Trains on --data, scores --heldout (never trained on) and a stratified "
+            "k-fold cross-validation, for this project's pipeline and Rasa's stock default "
+            "pipeline, and prints macro-F1, per-label F1, top confusions, entity F1 and "
+            "parse latency side by side."
+        ),
+    )
+    nlu.add_argument("--data", type=_existing_file, default=ROOT / "data", help="training data")
+    nlu.add_argument(
+        "--heldout",
+        type=_existing_file,
+        default=ROOT / "tests" / "data" / "nlu_heldout.yml",
+        help="held-out test file (default: tests/data/nlu_heldout.yml)",
+    )
+    nlu.add_argument("--config", type=_existing_file, default=ROOT / "config.yml")
+    nlu.add_argument("--domain", type=_existing_file, default=ROOT / "domain.yml")
+    nlu.add_argument("--folds", type=int, default=5, help="CV folds; 0 skips the CV (default 5)")
+    nlu.add_argument("--no-stock", action="store_true", help="skip Rasa's stock pipeline")
+    nlu.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    nlu.add_argument(
+        "--errors", action="store_true", help="list every misclassified held-out sentence"
+    )
+    nlu.set_defaults(handler=_eval_nlu)
+
+    bench = commands.add_parser("bench", help="speed benchmarks that print figures")
+    bench_targets = bench.add_subparsers(dest="target", metavar="TARGET", required=True)
+    bench_nlu = bench_targets.add_parser(
+        "nlu",
+        help="time a full `rasa train` and the parse latency of the trained model",
+        description="Times a full `rasa train` (NLU and dialogue) into a temporary directory, "
+        "then parses every held-out sentence --rounds times and prints p50/p95/p99.",
+    )
+    bench_nlu.add_argument("--rounds", type=int, default=5, help="parses per sentence (default 5)")
+    bench_nlu.add_argument(
+        "--heldout", type=_existing_file, default=ROOT / "tests" / "data" / "nlu_heldout.yml"
+    )
+    bench_nlu.set_defaults(handler=_bench_nlu)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.supervisor import run_servers
+
+    return run_servers(model=args.model)
+
+
+def _eval_nlu(args: argparse.Namespace) -> int:
+    from bot.nlu.evaluation import evaluate, format_report
+
+    if args.folds == 1 or args.folds < 0:
+        print("error: --folds must be 0 (no CV) or at least 2", file=sys.stderr)
+        return 2
+    report = evaluate(
+        data=args.data,
+        heldout=args.heldout,
+        config=args.config,
+        domain=args.domain,
+        folds=args.folds,
+        with_stock=not args.no_stock,
+        progress=lambda line: print(line, flush=True),
+    )
+    print()
+    print(format_report(report))
+    if args.errors:
+        for name, scores in report.heldout.items():
+            print(f"\nmisclassified held-out sentences ({name}): gold -> predicted")
+            for text, gold, predicted in scores.errors:
+                print(f"  {gold} -> {predicted}: {text}")
+    if args.json:
+        args.json.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(f"\nfigures written to {args.json}")
+    ours = report.heldout["ours"]
+    print(
+        f"\nsummary: held-out macro-F1 {ours.macro_f1:.3f}, "
+        f"order_id F1 {ours.entity_f1.get('order_id', 0):.3f}, "
+        f"parse p50 {ours.latency_ms['p50']:.1f} ms"
+    )
+    return 0
+
+
+def _bench_nlu(args: argparse.Namespace) -> int:
+    from bot.nlu.benchmark import benchmark_training_and_parsing
+
+    return benchmark_training_and_parsing(ROOT, args.heldout, args.rounds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("\n中断しました (interrupted).", file=sys.stderr)
+        return 130

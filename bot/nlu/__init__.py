@@ -1,0 +1,1 @@
+"""Japanese NLU components for Rasa (the only part of ``bot`` that imports Rasa)."""

@@ -1,0 +1,437 @@
+"""NLU evaluation on sentences the model never saw.
+
+Trains a model on ``data/``, scores the held-out file (never trained on), runs a
+stratified k-fold cross-validation over the training data, and does the same with
+Rasa's stock default pipeline so the two can be compared on equal data. FAQ messages
+are scored at sub-intent level (``faq/shipping_fee``), using the ResponseSelector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ENTITY_TYPES = ("order_id", "email", "phone")
+SEED = 20261123
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled sentence: ``label`` is the full intent (``faq/receipt``)."""
+
+    text: str
+    label: str
+    entities: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass
+class Prediction:
+    label: str
+    confidence: float
+    entities: tuple[tuple[int, int, str], ...]
+    values: dict[tuple[int, int, str], str] = field(default_factory=dict)
+
+
+@dataclass
+class Scores:
+    """Classification and entity scores of one model on one set of examples."""
+
+    n: int
+    macro_f1: float
+    accuracy: float
+    per_label_f1: dict[str, float]
+    confusions: list[tuple[str, str, int]]
+    entity_f1: dict[str, float]
+    fallback_rate: float
+    latency_ms: dict[str, float]
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "macro_f1": round(self.macro_f1, 4),
+            "accuracy": round(self.accuracy, 4),
+            "per_label_f1": {k: round(v, 4) for k, v in self.per_label_f1.items()},
+            "confusions": [list(c) for c in self.confusions],
+            "entity_f1": {k: round(v, 4) for k, v in self.entity_f1.items()},
+            "fallback_rate": round(self.fallback_rate, 4),
+            "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
+        }
+
+
+def quiet_rasa() -> None:
+    """Keep TensorFlow's and Rasa's chatter out of the evaluation report."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    for name in ("rasa", "tensorflow", "absl", "py.warnings", "sanic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _nlu_data(path: str | Path):
+    """The NLU part of a Rasa data file or directory (rules and stories are skipped)."""
+    from rasa.shared.data import get_data_files, is_nlu_file
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    files = sorted(get_data_files([str(path)], is_nlu_file))
+    if not files:
+        raise FileNotFoundError(f"no NLU data in {path}")
+    return TrainingData().merge(*(load_data(f) for f in files))
+
+
+def load_examples(path: str | Path) -> list[Example]:
+    """Labelled examples from a Rasa NLU YAML file or a directory of them."""
+    examples = []
+    for message in _nlu_data(path).intent_examples:
+        entities = tuple(
+            sorted((e["start"], e["end"], e["entity"]) for e in message.get("entities") or [])
+        )
+        examples.append(Example(message.get("text"), message.get_full_intent(), entities))
+    return examples
+
+
+def load_regexes(path: str | Path) -> list[dict]:
+    """The regex patterns a data directory defines (they go into every fold's data)."""
+    return list(_nlu_data(path).regex_features)
+
+
+def write_nlu_file(examples: Sequence[Example], regexes: list[dict], path: Path) -> Path:
+    """Write examples (with entity markup) and regexes as one Rasa NLU YAML file."""
+    by_label: dict[str, list[str]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.label, []).append(_annotate(ex))
+    nlu: list[dict] = [
+        {"intent": label, "examples": "".join(f"- {t}\n" for t in texts)}
+        for label, texts in by_label.items()
+    ]
+    by_regex: dict[str, list[str]] = {}
+    for regex in regexes:
+        by_regex.setdefault(regex["name"], []).append(regex["pattern"])
+    nlu += [
+        {"regex": name, "examples": "".join(f"- {p}\n" for p in patterns)}
+        for name, patterns in by_regex.items()
+    ]
+    path.write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _annotate(ex: Example) -> str:
+    text = ex.text
+    for start, end, entity in sorted(ex.entities, reverse=True):
+        text = f"{text[:start]}[{text[start:end]}]({entity}){text[end:]}"
+    return text
+
+
+def train(config: str | Path, nlu: str | Path, domain: str | Path, out_dir: Path) -> str:
+    """Train an NLU-only model and return the path of the model file."""
+    from rasa.model_training import train_nlu
+
+    with _quiet_output():
+        model = train_nlu(
+            config=str(config),
+            nlu_data=str(nlu),
+            output=str(out_dir),
+            domain=str(domain),
+            fixed_model_name="nlu",
+        )
+    if not model:
+        raise RuntimeError(f"training with {config} produced no model")
+    return model
+
+
+@contextlib.contextmanager
+def _quiet_output() -> Iterator[None]:
+    """Silence Rasa's per-epoch progress bars (our own progress lines stay)."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
+        yield
+
+
+class Parser:
+    """A trained model loaded once, parsing one message at a time."""
+
+    def __init__(self, model_path: str) -> None:
+        from rasa.core.agent import Agent
+
+        self._loop = asyncio.new_event_loop()
+        self._agent = Agent.load(model_path)
+
+    def parse(self, text: str) -> dict:
+        return self._loop.run_until_complete(self._agent.parse_message(text))
+
+    def predict(self, text: str) -> Prediction:
+        return prediction_of(self.parse(text))
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def prediction_of(result: dict) -> Prediction:
+    """The scored label of a parse result: FAQ answers count at sub-intent level."""
+    intent = result.get("intent") or {}
+    label = intent.get("name") or ""
+    if label == "faq":
+        selectors = result.get("response_selector") or {}
+        selector = selectors.get("faq") or selectors.get("default") or {}
+        label = (selector.get("response") or {}).get("intent_response_key") or "faq"
+    entities = result.get("entities") or []
+    spans = tuple(sorted((e["start"], e["end"], e["entity"]) for e in entities))
+    values = {(e["start"], e["end"], e["entity"]): str(e.get("value")) for e in entities}
+    return Prediction(label, float(intent.get("confidence") or 0.0), spans, values)
+
+
+def score(examples: Sequence[Example], parser: Parser) -> Scores:
+    """Parse every example once (after a warm-up) and score labels, entities, latency."""
+    from sklearn.metrics import f1_score
+
+    parser.predict("こんにちは")  # the first parse builds graph caches; keep it out of timing
+    predictions, latencies = [], []
+    for ex in examples:
+        started = time.perf_counter()
+        predictions.append(parser.predict(ex.text))
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    gold = [ex.label for ex in examples]
+    predicted = [p.label for p in predictions]
+    labels = sorted(set(gold))
+    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    return Scores(
+        n=len(examples),
+        macro_f1=float(per_label.mean()) if labels else 0.0,
+        accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(len(gold), 1),
+        per_label_f1=dict(zip(labels, map(float, per_label), strict=True)),
+        confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
+        entity_f1=entity_f1(examples, predictions),
+        fallback_rate=predicted.count("nlu_fallback") / max(len(predicted), 1),
+        latency_ms=_percentiles(latencies),
+        errors=[
+            (ex.text, ex.label, p.label)
+            for ex, p in zip(examples, predictions, strict=True)
+            if ex.label != p.label
+        ],
+    )
+
+
+def entity_f1(examples: Sequence[Example], predictions: Sequence[Prediction]) -> dict[str, float]:
+    """F1 per entity type; a hit needs the exact span and type."""
+    result = {}
+    for kind in ENTITY_TYPES:
+        tp = fp = fn = 0
+        for ex, pred in zip(examples, predictions, strict=True):
+            gold = {e for e in ex.entities if e[2] == kind}
+            found = {e for e in pred.entities if e[2] == kind}
+            tp += len(gold & found)
+            fp += len(found - gold)
+            fn += len(gold - found)
+        if tp + fp + fn:
+            result[kind] = 2 * tp / (2 * tp + fp + fn)
+    return result
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": statistics.median(ordered), "p95": pick(0.95), "max": ordered[-1]}
+
+
+def stock_config(out_dir: Path) -> Path:
+    """Rasa's own default config (what `rasa init` users get), with fixed seeds."""
+    import rasa.engine.recipes.default_recipe as recipe_module
+
+    source = Path(recipe_module.__file__).parent / "config_files" / "default_config.yml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] in ("DIETClassifier", "ResponseSelector"):
+            component["random_seed"] = SEED
+    path = out_dir / "stock_config.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def cross_validate(
+    examples: Sequence[Example],
+    regexes: list[dict],
+    config: Path,
+    domain: Path,
+    folds: int,
+    work: Path,
+    progress: Progress,
+) -> Scores:
+    """Stratified k-fold CV: every example is scored once by a model that never saw it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    labels = [ex.label for ex in examples]
+    pooled: list[Example] = []
+    pooled_scores: list[Scores] = []
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, labels), start=1):
+        fold_dir = work / f"fold{fold}"
+        fold_dir.mkdir(parents=True, exist_ok=True)
+        nlu = write_nlu_file([examples[i] for i in train_idx], regexes, fold_dir / "nlu.yml")
+        started = time.perf_counter()
+        model = train(config, nlu, domain, fold_dir)
+        progress(f"  fold {fold}/{folds}: trained in {time.perf_counter() - started:.0f} s")
+        parser = Parser(model)
+        test = [examples[i] for i in test_idx]
+        pooled += test
+        pooled_scores.append(score(test, parser))
+        parser.close()
+    return _pool(pooled, pooled_scores)
+
+
+def _pool(examples: list[Example], parts: list[Scores]) -> Scores:
+    """Combine per-fold results into the scores of all pooled predictions."""
+    from sklearn.metrics import f1_score
+
+    errors = [e for part in parts for e in part.errors]
+    wrong = {(text, gold): pred for text, gold, pred in errors}
+    gold = [ex.label for ex in examples]
+    predicted = [wrong.get((ex.text, ex.label), ex.label) for ex in examples]
+    labels = sorted(set(gold))
+    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    weights = [part.n for part in parts]
+    entity = {
+        kind: sum(p.entity_f1.get(kind, 0.0) * w for p, w in zip(parts, weights, strict=True))
+        / sum(w for p, w in zip(parts, weights, strict=True) if kind in p.entity_f1)
+        for kind in ENTITY_TYPES
+        if any(kind in p.entity_f1 for p in parts)
+    }
+    return Scores(
+        n=len(examples),
+        macro_f1=float(per_label.mean()),
+        accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
+        per_label_f1=dict(zip(labels, map(float, per_label), strict=True)),
+        confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
+        entity_f1=entity,
+        fallback_rate=predicted.count("nlu_fallback") / len(predicted),
+        latency_ms=_percentiles([p.latency_ms["p50"] for p in parts]),
+        errors=errors,
+    )
+
+
+@dataclass
+class Report:
+    """Everything `bot eval nlu` measured, per pipeline."""
+
+    train_seconds: dict[str, float] = field(default_factory=dict)
+    heldout: dict[str, Scores] = field(default_factory=dict)
+    cv: dict[str, Scores] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "train_seconds": {k: round(v, 1) for k, v in self.train_seconds.items()},
+            "heldout": {k: v.as_dict() for k, v in self.heldout.items()},
+            "cv": {k: v.as_dict() for k, v in self.cv.items()},
+        }
+
+
+def evaluate(
+    data: Path,
+    heldout: Path,
+    config: Path,
+    domain: Path,
+    folds: int = 5,
+    with_stock: bool = True,
+    progress: Progress = print,
+) -> Report:
+    """Train on ``data``, score ``heldout`` and a k-fold CV, for ours and for stock Rasa."""
+    quiet_rasa()
+    report = Report()
+    train_examples = load_examples(data)
+    test_examples = load_examples(heldout)
+    regexes = load_regexes(data)
+    progress(
+        f"{len(train_examples)} training examples, {len(test_examples)} held-out examples, "
+        f"{len({e.label for e in train_examples})} labels"
+    )
+    with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
+        work = Path(tmp)
+        pipelines = {"ours": config}
+        if with_stock:
+            pipelines["stock"] = stock_config(work)
+        for name, pipeline_config in pipelines.items():
+            progress(f"[{name}] training on all of {data} ...")
+            out = work / name
+            out.mkdir()
+            nlu = write_nlu_file(train_examples, regexes, out / "nlu.yml")
+            started = time.perf_counter()
+            model = train(pipeline_config, nlu, domain, out)
+            report.train_seconds[name] = time.perf_counter() - started
+            progress(f"[{name}] trained in {report.train_seconds[name]:.0f} s; scoring held-out")
+            parser = Parser(model)
+            report.heldout[name] = score(test_examples, parser)
+            parser.close()
+            progress(f"[{name}] held-out macro-F1 {report.heldout[name].macro_f1:.3f}")
+            if folds > 1:
+                progress(f"[{name}] {folds}-fold cross-validation ...")
+                report.cv[name] = cross_validate(
+                    train_examples, regexes, pipeline_config, domain, folds, out / "cv", progress
+                )
+                progress(f"[{name}] CV macro-F1 {report.cv[name].macro_f1:.3f}")
+    return report
+
+
+def format_report(report: Report) -> str:
+    """The human-readable comparison table printed by `bot eval nlu`."""
+    names = list(report.heldout)
+    lines = []
+
+    def row(title: str, values: list[str]) -> None:
+        lines.append(f"{title:<34}" + "".join(f"{v:>12}" for v in values))
+
+    row("", names)
+    for split, results in (("held-out", report.heldout), (f"{len(report.cv)}-model CV", report.cv)):
+        if not results:
+            continue
+        row(f"{split}: macro-F1", [f"{results[n].macro_f1:.3f}" for n in names if n in results])
+        row(f"{split}: accuracy", [f"{results[n].accuracy:.3f}" for n in names if n in results])
+        row(
+            f"{split}: fallback rate",
+            [f"{results[n].fallback_rate:.3f}" for n in names if n in results],
+        )
+        for kind in ENTITY_TYPES:
+            row(
+                f"{split}: entity F1 {kind}",
+                [
+                    f"{results[n].entity_f1[kind]:.3f}" if kind in results[n].entity_f1 else "-"
+                    for n in names
+                    if n in results
+                ],
+            )
+    row("held-out parse p50 (ms)", [f"{report.heldout[n].latency_ms['p50']:.1f}" for n in names])
+    row("held-out parse p95 (ms)", [f"{report.heldout[n].latency_ms['p95']:.1f}" for n in names])
+    row("training time (s)", [f"{report.train_seconds[n]:.0f}" for n in names])
+    lines.append("")
+    lines.append("per-label F1 (held-out)")
+    labels = sorted(report.heldout[names[0]].per_label_f1)
+    for label in labels:
+        row(f"  {label}", [f"{report.heldout[n].per_label_f1.get(label, 0):.3f}" for n in names])
+    for name in names:
+        lines.append("")
+        lines.append(f"top confusions (held-out, {name}): gold -> predicted")
+        for gold, predicted, count in report.heldout[name].confusions or []:
+            lines.append(f"  {count:>3}  {gold} -> {predicted}")
+        if not report.heldout[name].confusions:
+            lines.append("  none")
+    return "\n".join(lines)
