@@ -40,6 +40,7 @@ class Example:
 class Prediction:
     label: str
     confidence: float
+    raw_label: str
     entities: tuple[tuple[int, int, str], ...]
     values: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
@@ -56,6 +57,7 @@ class Scores:
     entity_f1: dict[str, float]
     fallback_rate: float
     latency_ms: dict[str, float]
+    raw_macro_f1: float = 0.0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -67,6 +69,7 @@ class Scores:
             "confusions": [list(c) for c in self.confusions],
             "entity_f1": {k: round(v, 4) for k, v in self.entity_f1.items()},
             "fallback_rate": round(self.fallback_rate, 4),
+            "raw_macro_f1": round(self.raw_macro_f1, 4),
             "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
         }
 
@@ -75,6 +78,9 @@ def quiet_rasa() -> None:
     """Keep TensorFlow's and Rasa's chatter out of the evaluation report."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa logs every parse at debug level otherwise
     for name in ("rasa", "tensorflow", "absl", "py.warnings", "sanic"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -183,15 +189,22 @@ class Parser:
 def prediction_of(result: dict) -> Prediction:
     """The scored label of a parse result: FAQ answers count at sub-intent level."""
     intent = result.get("intent") or {}
-    label = intent.get("name") or ""
-    if label == "faq":
-        selectors = result.get("response_selector") or {}
-        selector = selectors.get("faq") or selectors.get("default") or {}
-        label = (selector.get("response") or {}).get("intent_response_key") or "faq"
+    label = _full_label(intent.get("name") or "", result)
+    # what the classifier said before the FallbackClassifier stepped in
+    ranking = [r["name"] for r in result.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+    raw_label = _full_label(ranking[0], result) if ranking else label
     entities = result.get("entities") or []
     spans = tuple(sorted((e["start"], e["end"], e["entity"]) for e in entities))
     values = {(e["start"], e["end"], e["entity"]): str(e.get("value")) for e in entities}
-    return Prediction(label, float(intent.get("confidence") or 0.0), spans, values)
+    return Prediction(label, float(intent.get("confidence") or 0.0), raw_label, spans, values)
+
+
+def _full_label(intent: str, result: dict) -> str:
+    if intent != "faq":
+        return intent
+    selectors = result.get("response_selector") or {}
+    selector = selectors.get("faq") or selectors.get("default") or {}
+    return (selector.get("response") or {}).get("intent_response_key") or "faq"
 
 
 def score(examples: Sequence[Example], parser: Parser) -> Scores:
@@ -219,6 +232,10 @@ def score(examples: Sequence[Example], parser: Parser) -> Scores:
         entity_f1=entity_f1(examples, predictions),
         fallback_rate=predicted.count("nlu_fallback") / max(len(predicted), 1),
         latency_ms=_percentiles(latencies),
+        raw_macro_f1=float(
+            f1_score(gold, [p.raw_label for p in predictions], labels=labels, average="macro",
+                     zero_division=0)
+        ),
         errors=[
             (ex.text, ex.label, p.label)
             for ex, p in zip(examples, predictions, strict=True)
@@ -406,6 +423,10 @@ def format_report(report: Report) -> str:
             continue
         row(f"{split}: macro-F1", [f"{results[n].macro_f1:.3f}" for n in names if n in results])
         row(f"{split}: accuracy", [f"{results[n].accuracy:.3f}" for n in names if n in results])
+        row(
+            f"{split}: macro-F1 w/o fallback",
+            [f"{results[n].raw_macro_f1:.3f}" for n in names if n in results],
+        )
         row(
             f"{split}: fallback rate",
             [f"{results[n].fallback_rate:.3f}" for n in names if n in results],

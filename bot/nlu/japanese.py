@@ -63,7 +63,7 @@ def _split_plain(text: str, offset: int) -> list[Word]:
     cursor = 0
     for word in _tagger()(text):
         surface = word.surface
-        if not surface:
+        if not surface or surface.isspace():  # MeCab keeps 全角スペース and \r as words
             continue
         start = text.find(surface, cursor)
         if start < 0:  # MeCab altered the surface (never seen); skip rather than misplace

@@ -1,0 +1,81 @@
+"""`python -m bot run`: start every process the bot needs and stop them together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit():
+        raise SystemExit(f"error: {name} must be a port number, not {value!r}")
+    return int(value)
+
+
+def _endpoints_for(actions_port: int) -> Path:
+    """endpoints.yml, or a copy under var/ that points at a non-default action port."""
+    source = ROOT / "endpoints.yml"
+    if actions_port == 5055:
+        return source
+    target = ROOT / "var" / "endpoints.yml"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "localhost:5055", f"localhost:{actions_port}"
+        ),
+        encoding="utf-8",
+    )
+    return target
+
+
+def run_servers(model: str = "models") -> int:
+    """Run the action server and the Rasa server until Ctrl-C or until one of them dies."""
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    actions_port = _port("ACTIONS_PORT", 5055)
+    rasa_port = _port("RASA_PORT", 5005)
+    commands = {
+        "action server": [rasa, "run", "actions", "--actions", "actions",
+                          "--port", str(actions_port)],
+        "Rasa server": [rasa, "run", "--enable-api", "-m", model, "--port", str(rasa_port),
+                        "--cors", "*", "--endpoints", str(_endpoints_for(actions_port))],
+    }  # fmt: skip
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name, argv in commands.items():
+            print(f"starting the {name}: {' '.join(argv[1:])}", flush=True)
+            processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
+        print(
+            f"\nREST: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
+            '{"sender": "me", "message": "こんにちは"}\nCtrl-C stops everything.\n',
+            flush=True,
+        )
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"the {name} stopped (exit {process.returncode}); stopping the rest")
+                    return process.returncode or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    finally:
+        _stop_all(processes.values())
+
+
+def _stop_all(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
