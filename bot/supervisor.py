@@ -27,9 +27,7 @@ def _endpoints_for(actions_port: int) -> Path:
     target = ROOT / "var" / "endpoints.yml"
     target.parent.mkdir(exist_ok=True)
     target.write_text(
-        source.read_text(encoding="utf-8").replace(
-            "localhost:5055", f"localhost:{actions_port}"
-        ),
+        source.read_text(encoding="utf-8").replace("localhost:5055", f"localhost:{actions_port}"),
         encoding="utf-8",
     )
     return target
@@ -50,7 +48,8 @@ def run_servers(model: str = "models") -> int:
     try:
         for name, argv in commands.items():
             print(f"starting the {name}: {' '.join(argv[1:])}", flush=True)
-            processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
+            # our own venv's rasa with fixed arguments
+            processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)  # noqa: S603
         print(
             f"\nREST: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
             '{"sender": "me", "message": "こんにちは"}\nCtrl-C stops everything.\n',

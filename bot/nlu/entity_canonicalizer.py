@@ -8,7 +8,7 @@ a valid value is dropped, and of overlapping matches the one listed first in
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,7 +29,7 @@ from bot.identifiers import CANONICALIZERS, ENTITY_PATTERNS, canonical_value
 _PRIORITY = {name: rank for rank, name in enumerate(ENTITY_PATTERNS)}
 
 
-def canonicalize_entities(entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+def canonicalize_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Entities with canonical values; invalid and overlapped identifier matches removed."""
     others = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) not in CANONICALIZERS]
     candidates = []
@@ -47,7 +47,7 @@ def canonicalize_entities(entities: List[Dict[Text, Any]]) -> List[Dict[Text, An
             -(e[ENTITY_ATTRIBUTE_END] - e[ENTITY_ATTRIBUTE_START]),
         )
     )
-    kept: List[Dict[Text, Any]] = []
+    kept: List[Dict[str, Any]] = []
     for entity in candidates:
         overlaps = any(
             entity[ENTITY_ATTRIBUTE_START] < other[ENTITY_ATTRIBUTE_END]
@@ -69,7 +69,7 @@ class EntityCanonicalizer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -71,6 +71,7 @@ class Scores:
             "fallback_rate": round(self.fallback_rate, 4),
             "raw_macro_f1": round(self.raw_macro_f1, 4),
             "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
+            "errors": [{"text": t, "gold": g, "predicted": p} for t, g, p in self.errors],
         }
 
 
@@ -233,8 +234,13 @@ def score(examples: Sequence[Example], parser: Parser) -> Scores:
         fallback_rate=predicted.count("nlu_fallback") / max(len(predicted), 1),
         latency_ms=_percentiles(latencies),
         raw_macro_f1=float(
-            f1_score(gold, [p.raw_label for p in predictions], labels=labels, average="macro",
-                     zero_division=0)
+            f1_score(
+                gold,
+                [p.raw_label for p in predictions],
+                labels=labels,
+                average="macro",
+                zero_division=0,
+            )
         ),
         errors=[
             (ex.text, ex.label, p.label)

@@ -8,7 +8,7 @@ lemma, which Rasa's count-vector featurizers read, and the part of speech into t
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,15 +26,15 @@ class FugashiTokenizer(Tokenizer):
     """Splits Japanese text into words with MeCab, keeping identifiers whole."""
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> List[str] | None:
         return ["ja"]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["fugashi", "unidic_lite"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Flag to check whether to split intents
             "intent_tokenization_flag": False,
@@ -49,14 +49,14 @@ class FugashiTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> FugashiTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute) or ""
         tokens = [
             Token(word.text, word.start, data={POS_TAG_KEY: word.pos}, lemma=word.lemma)

@@ -1,8 +1,10 @@
 """The fugashi tokenizer: exact offsets on nasty input, lemmas, POS, Rasa integration."""
 
+import itertools
+
 import pytest
-from rasa.nlu.tokenizers.spacy_tokenizer import POS_TAG_KEY
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.spacy_tokenizer import POS_TAG_KEY
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -44,7 +46,7 @@ def test_every_token_is_the_exact_substring_at_its_offsets(text):
         assert token.text.strip() == token.text and token.text
     starts = [t.start for t in tokens]
     assert starts == sorted(starts)
-    assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(tokens))
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t　"])
