@@ -21,6 +21,9 @@ IDENTIFIER_LEMMAS = {
     "url": "__url__",
 }
 IDENTIFIER_POS = "識別子"
+# One character per identifier kind in the kana reading of a sentence.
+IDENTIFIER_MARKS = {"order_id": "\u24c4", "email": "\u24ba", "phone": "\u24c5", "url": "\u24ca"}
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,27 @@ def split_words(text: str) -> list[Word]:
         cursor = end
     words.extend(_split_plain(text[cursor:], cursor))
     return words
+
+
+def _reading_of_plain(text: str) -> str:
+    parts = []
+    for word in _tagger()(text):
+        kana = getattr(word.feature, "kana", None)
+        if not kana or kana == "*":
+            kana = normalize_for_features(word.surface).translate(_HIRAGANA_TO_KATAKANA)
+        parts.append(kana)
+    return "".join(parts)
+
+
+def reading(text: str) -> str:
+    """The sentence as katakana pronunciation: 入金確認 and にゅうきんかくにん are both
+    ニュウキンカクニン, and an IME slip like 変品 reads like 返品 (ヘンピン).
+
+    Identifiers become one mark each; words without a reading keep their NFKC form.
+    """
+    parts, cursor = [], 0
+    for start, end, kind in find_identifiers(text):
+        parts += [_reading_of_plain(text[cursor:start]), IDENTIFIER_MARKS[kind]]
+        cursor = end
+    parts.append(_reading_of_plain(text[cursor:]))
+    return "".join(parts)
