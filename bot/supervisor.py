@@ -33,8 +33,16 @@ def _endpoints_for(actions_port: int) -> Path:
     return target
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def run_servers(model: str = "models") -> int:
     """Run the action server and the Rasa server until Ctrl-C or until one of them dies."""
+    # Ctrl-C even when started with SIGINT ignored (as shells do for background jobs),
+    # and SIGTERM from a process manager, both stop everything.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     rasa = str(Path(sys.executable).with_name("rasa"))
     actions_port = _port("ACTIONS_PORT", 5055)
     rasa_port = _port("RASA_PORT", 5005)

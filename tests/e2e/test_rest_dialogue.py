@@ -120,3 +120,14 @@ def test_the_fallback_offers_suggested_questions_as_buttons(bot_url):
     assert "理解できませんでした" in _text(replies)
     assert len(buttons) >= 2
     assert all(b["payload"] and b["title"] for b in buttons)
+
+
+def test_damage_on_arrival_gets_an_apology_before_the_questions(bot_url):
+    text = _text(Conversation(bot_url).say("届いた箱がつぶれてて中のお皿が割れてました"))
+    assert "申し訳ございません" in text and "注文番号" in text
+
+
+def test_asking_for_a_person_is_not_promised_a_reply_in_chat(bot_url):
+    text = _text(Conversation(bot_url).say("担当者と話したいです"))
+    assert "お問い合わせ窓口" in text
+    assert "このチャットでご返信" not in text
