@@ -42,7 +42,6 @@ class Prediction:
     confidence: float
     raw_label: str
     entities: tuple[tuple[int, int, str], ...]
-    values: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,8 +195,7 @@ def prediction_of(result: dict) -> Prediction:
     raw_label = _full_label(ranking[0], result) if ranking else label
     entities = result.get("entities") or []
     spans = tuple(sorted((e["start"], e["end"], e["entity"]) for e in entities))
-    values = {(e["start"], e["end"], e["entity"]): str(e.get("value")) for e in entities}
-    return Prediction(label, float(intent.get("confidence") or 0.0), raw_label, spans, values)
+    return Prediction(label, float(intent.get("confidence") or 0.0), raw_label, spans)
 
 
 def _full_label(intent: str, result: dict) -> str:
@@ -208,45 +206,48 @@ def _full_label(intent: str, result: dict) -> str:
     return (selector.get("response") or {}).get("intent_response_key") or "faq"
 
 
-def score(examples: Sequence[Example], parser: Parser) -> Scores:
-    """Parse every example once (after a warm-up) and score labels, entities, latency."""
-    from sklearn.metrics import f1_score
-
+def predict_all(examples: Sequence[Example], parser: Parser) -> tuple[list, list[float]]:
+    """Parse every example once (after a warm-up): predictions and latencies in ms."""
     parser.predict("こんにちは")  # the first parse builds graph caches; keep it out of timing
     predictions, latencies = [], []
     for ex in examples:
         started = time.perf_counter()
         predictions.append(parser.predict(ex.text))
         latencies.append((time.perf_counter() - started) * 1000)
+    return predictions, latencies
+
+
+def score(examples: Sequence[Example], parser: Parser) -> Scores:
+    """Labels, entities and latency of one model on one set of examples."""
+    return scores_of(examples, *predict_all(examples, parser))
+
+
+def scores_of(
+    examples: Sequence[Example], predictions: Sequence[Prediction], latencies: list[float]
+) -> Scores:
+    from sklearn.metrics import f1_score
 
     gold = [ex.label for ex in examples]
     predicted = [p.label for p in predictions]
     labels = sorted(set(gold))
-    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
-    confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+
+    def f1(guesses: list[str]):
+        return f1_score(gold, guesses, labels=labels, average=None, zero_division=0)
+
+    per_label = f1(predicted)
+    pairs = list(zip(gold, predicted, strict=True))
+    confusions = Counter((g, p) for g, p in pairs if g != p)
     return Scores(
         n=len(examples),
         macro_f1=float(per_label.mean()) if labels else 0.0,
-        accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(len(gold), 1),
+        accuracy=sum(g == p for g, p in pairs) / max(len(pairs), 1),
         per_label_f1=dict(zip(labels, map(float, per_label), strict=True)),
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
         entity_f1=entity_f1(examples, predictions),
         fallback_rate=predicted.count("nlu_fallback") / max(len(predicted), 1),
         latency_ms=_percentiles(latencies),
-        raw_macro_f1=float(
-            f1_score(
-                gold,
-                [p.raw_label for p in predictions],
-                labels=labels,
-                average="macro",
-                zero_division=0,
-            )
-        ),
-        errors=[
-            (ex.text, ex.label, p.label)
-            for ex, p in zip(examples, predictions, strict=True)
-            if ex.label != p.label
-        ],
+        raw_macro_f1=float(f1([p.raw_label for p in predictions]).mean()) if labels else 0.0,
+        errors=[(ex.text, g, p) for ex, (g, p) in zip(examples, pairs, strict=True) if g != p],
     )
 
 
@@ -306,7 +307,8 @@ def cross_validate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     labels = [ex.label for ex in examples]
     pooled: list[Example] = []
-    pooled_scores: list[Scores] = []
+    predictions: list[Prediction] = []
+    latencies: list[float] = []
     for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, labels), start=1):
         fold_dir = work / f"fold{fold}"
         fold_dir.mkdir(parents=True, exist_ok=True)
@@ -316,41 +318,12 @@ def cross_validate(
         progress(f"  fold {fold}/{folds}: trained in {time.perf_counter() - started:.0f} s")
         parser = Parser(model)
         test = [examples[i] for i in test_idx]
-        pooled += test
-        pooled_scores.append(score(test, parser))
+        fold_predictions, fold_latencies = predict_all(test, parser)
         parser.close()
-    return _pool(pooled, pooled_scores)
-
-
-def _pool(examples: list[Example], parts: list[Scores]) -> Scores:
-    """Combine per-fold results into the scores of all pooled predictions."""
-    from sklearn.metrics import f1_score
-
-    errors = [e for part in parts for e in part.errors]
-    wrong = {(text, gold): pred for text, gold, pred in errors}
-    gold = [ex.label for ex in examples]
-    predicted = [wrong.get((ex.text, ex.label), ex.label) for ex in examples]
-    labels = sorted(set(gold))
-    per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
-    confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
-    weights = [part.n for part in parts]
-    entity = {
-        kind: sum(p.entity_f1.get(kind, 0.0) * w for p, w in zip(parts, weights, strict=True))
-        / sum(w for p, w in zip(parts, weights, strict=True) if kind in p.entity_f1)
-        for kind in ENTITY_TYPES
-        if any(kind in p.entity_f1 for p in parts)
-    }
-    return Scores(
-        n=len(examples),
-        macro_f1=float(per_label.mean()),
-        accuracy=sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
-        per_label_f1=dict(zip(labels, map(float, per_label), strict=True)),
-        confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
-        entity_f1=entity,
-        fallback_rate=predicted.count("nlu_fallback") / len(predicted),
-        latency_ms=_percentiles([p.latency_ms["p50"] for p in parts]),
-        errors=errors,
-    )
+        pooled += test
+        predictions += fold_predictions
+        latencies += fold_latencies
+    return scores_of(pooled, predictions, latencies)
 
 
 @dataclass
