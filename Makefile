@@ -51,7 +51,7 @@ unit: $(STAMP) ## the fast tests only (no model training)
 test: lint validate ## lint, validate the data, run the whole test suite (trains an NLU model)
 	$(PY) -m pytest
 
-eval: $(STAMP) ## NLU evaluation: held-out set + 5-fold CV, ours vs stock Rasa (~30 min)
+eval: $(STAMP) ## NLU evaluation: held-out + 5-fold CV, ours vs stock Rasa (2-3 h: stock trains slowly)
 	$(PY) -m bot eval nlu
 
 bench: $(STAMP) ## time a full `rasa train` and measure parse latency
