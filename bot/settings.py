@@ -1,0 +1,239 @@
+"""The shop's settings (`shop.yml`, or the file SHOP_SETTINGS names), read once into typed objects.
+
+Also the two process-wide environment facts every part shares: the database URL
+(DATABASE_URL) and "now" (SHOP_NOW, for tests and demos).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(ValueError):
+    """shop.yml is missing, unreadable or has a wrong value; the message says which."""
+
+
+@dataclass(frozen=True)
+class Carrier:
+    code: str
+    name: str
+    tracking_url: str
+    slug: str
+
+    def tracking_link(self, tracking_number: str) -> str:
+        digits = "".join(ch for ch in tracking_number if ch.isalnum())
+        return self.tracking_url.replace("{tracking_number}", digits)
+
+
+@dataclass(frozen=True)
+class BusyPeriod:
+    start: dt.date
+    end: dt.date
+    note: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    days: tuple[int, ...]  # 0 = Monday
+    open: dt.time
+    close: dt.time
+    closed_dates: frozenset[dt.date]
+
+    def is_open_day(self, day: dt.date) -> bool:
+        return day.weekday() in self.days and day not in self.closed_dates
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        return self.is_open_day(moment.date()) and self.open <= moment.time() < self.close
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime:
+        """The next moment the desk opens (``moment`` itself when it is open now)."""
+        if self.is_open(moment):
+            return moment
+        day = moment.date()
+        if moment.time() >= self.open:
+            day += dt.timedelta(days=1)
+        for _ in range(60):
+            if self.is_open_day(day):
+                return dt.datetime.combine(day, self.open, tzinfo=moment.tzinfo)
+            day += dt.timedelta(days=1)
+        raise SettingsError("business_hours: no working day in the next 60 days")
+
+
+@dataclass(frozen=True)
+class Settings:
+    shop_name: str
+    shop_url: str
+    timezone: ZoneInfo
+    contact_email: str
+    hours: BusinessHours
+    payment_due_days: int
+    bank_account: str
+    cod_fee: int
+    shipping_fee: int
+    free_shipping_over: int
+    remote_fee: int
+    carriers: dict[str, Carrier]
+    tracking_api_url: str
+    tracking_api_key: str
+    tracking_timeout: float
+    tracking_cache_seconds: float
+    coupon_code: str
+    coupon_amount: int
+    coupon_valid_days: int
+    busy_periods: tuple[BusyPeriod, ...] = field(default_factory=tuple)
+    max_verification_attempts: int = 5
+    return_window_days: int = 8
+
+    def carrier(self, code: str | None) -> Carrier | None:
+        return self.carriers.get(code or "")
+
+    def busy_period(self, day: dt.date) -> BusyPeriod | None:
+        return next((p for p in self.busy_periods if p.covers(day)), None)
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("SHOP_SETTINGS") or ROOT / "shop.yml")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path) -> Settings:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read the shop settings {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: expected a mapping at the top")
+    return _parse(raw, path)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The shop's settings; read once per file and process."""
+    return _load(Path(path) if path else settings_path())
+
+
+def _section(raw: dict, name: str, path: Path) -> dict:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}: section `{name}` is missing or not a mapping")
+    return value
+
+
+def _get(section: dict, key: str, where: str, kind=str):
+    if key not in section or section[key] is None:
+        raise SettingsError(f"{where}.{key} is missing")
+    value = section[key]
+    try:
+        if kind is dt.date:
+            return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        if kind is dt.time:
+            return dt.time.fromisoformat(str(value))
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}.{key}: bad value {value!r}") from exc
+
+
+def _parse(raw: dict, path: Path) -> Settings:
+    shop = _section(raw, "shop", path)
+    hours = _section(raw, "business_hours", path)
+    payment = _section(raw, "payment", path)
+    shipping = _section(raw, "shipping", path)
+    tracking = _section(raw, "tracking", path)
+    delay = _section(raw, "delay", path)
+    try:
+        timezone = ZoneInfo(_get(shop, "timezone", "shop"))
+    except (KeyError, ValueError) as exc:
+        raise SettingsError(f"{path}: shop.timezone is not a known time zone") from exc
+    days = hours.get("days") or []
+    if not days or any(d not in WEEKDAYS for d in days):
+        raise SettingsError(f"business_hours.days must list some of {', '.join(WEEKDAYS)}")
+    carriers = {}
+    for code, spec in (raw.get("carriers") or {}).items():
+        where = f"carriers.{code}"
+        if not isinstance(spec, dict):
+            raise SettingsError(f"{where} must be a mapping")
+        url = _get(spec, "tracking_url", where)
+        if "{tracking_number}" not in url:
+            raise SettingsError(f"{where}.tracking_url must contain {{tracking_number}}")
+        carriers[code] = Carrier(code, _get(spec, "name", where), url, _get(spec, "slug", where))
+    busy = tuple(
+        BusyPeriod(
+            _get(p, "start", "busy_periods", dt.date),
+            _get(p, "end", "busy_periods", dt.date),
+            _get(p, "note", "busy_periods"),
+        )
+        for p in raw.get("busy_periods") or []
+    )
+    verification = raw.get("verification") or {}
+    returns = raw.get("returns") or {}
+    return Settings(
+        shop_name=_get(shop, "name", "shop"),
+        shop_url=_get(shop, "url", "shop"),
+        timezone=timezone,
+        contact_email=_get(shop, "contact_email", "shop"),
+        hours=BusinessHours(
+            days=tuple(WEEKDAYS.index(d) for d in days),
+            open=_get(hours, "open", "business_hours", dt.time),
+            close=_get(hours, "close", "business_hours", dt.time),
+            closed_dates=frozenset(
+                _get({"d": d}, "d", "business_hours.closed_dates", dt.date)
+                for d in hours.get("closed_dates") or []
+            ),
+        ),
+        payment_due_days=_get(payment, "due_days", "payment", int),
+        bank_account=_get(payment, "bank_account", "payment"),
+        cod_fee=_get(payment, "cod_fee", "payment", int),
+        shipping_fee=_get(shipping, "fee", "shipping", int),
+        free_shipping_over=_get(shipping, "free_over", "shipping", int),
+        remote_fee=_get(shipping, "remote_fee", "shipping", int),
+        carriers=carriers,
+        tracking_api_url=os.environ.get("TRACKING_API_URL") or str(tracking.get("api_url") or ""),
+        tracking_api_key=os.environ.get(str(tracking.get("api_key_env") or ""), ""),
+        tracking_timeout=_get(tracking, "timeout_seconds", "tracking", float),
+        tracking_cache_seconds=_get(tracking, "cache_seconds", "tracking", float),
+        coupon_code=_get(delay, "coupon_code", "delay"),
+        coupon_amount=_get(delay, "coupon_amount", "delay", int),
+        coupon_valid_days=_get(delay, "coupon_valid_days", "delay", int),
+        busy_periods=busy,
+        max_verification_attempts=int(verification.get("max_attempts", 5)),
+        return_window_days=int(returns.get("window_days", 8)),
+    )
+
+
+def now(settings: Settings | None = None) -> dt.datetime:
+    """The current time in the shop's time zone; SHOP_NOW (ISO 8601 with offset) overrides it."""
+    tz = (settings or load_settings()).timezone
+    fixed = os.environ.get("SHOP_NOW")
+    if fixed:
+        try:
+            moment = dt.datetime.fromisoformat(fixed)
+        except ValueError as exc:
+            raise SettingsError(f"SHOP_NOW={fixed!r} is not an ISO 8601 date-time") from exc
+        if moment.tzinfo is None:
+            raise SettingsError(f"SHOP_NOW={fixed!r} needs a UTC offset, e.g. +09:00")
+        return moment.astimezone(tz)
+    return dt.datetime.now(tz)
+
+
+def database_url() -> str:
+    """DATABASE_URL, or a SQLite file under var/ (created on first use)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    return f"sqlite:///{var / 'shop.sqlite3'}"
