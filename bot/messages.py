@@ -1,0 +1,87 @@
+"""Rendering of the customer-facing sentences in ``bot/templates/messages.ja.yml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import jinja2
+import yaml
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "messages.ja.yml"
+WEEKDAY_NAMES = "月火水木金土日"
+
+
+def jdate(value: dt.date | dt.datetime | str) -> str:
+    """``2026-11-24`` -> ``11月24日(火)``."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.month}月{value.day}日({WEEKDAY_NAMES[value.weekday()]})"
+
+
+def jdatetime(value: dt.datetime) -> str:
+    """``2026-11-24T14:05`` -> ``11月24日(火) 14:05``."""
+    return f"{jdate(value)} {value:%H:%M}"
+
+
+def yen(value: int) -> str:
+    return f"{value:,}円"
+
+
+@functools.lru_cache(maxsize=1)
+def catalogue() -> dict:
+    """The whole message file: templates, status and payment names, topics."""
+    with TEMPLATES.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # Chat text, not HTML: the widget shows it as text. StrictUndefined turns a missing
+    # value into an error in tests instead of an empty hole in a customer's answer.
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
+    env.filters.update(jdate=jdate, jdatetime=jdatetime, yen=yen)
+    return env
+
+
+@functools.cache
+def _template(name: str) -> jinja2.Template:
+    try:
+        source = catalogue()["templates"][name]
+    except KeyError:
+        raise KeyError(f"no message template {name!r} in {TEMPLATES.name}") from None
+    return _environment().from_string(source)
+
+
+def render(name: str, **values) -> str:
+    """One message template filled in; surrounding whitespace removed."""
+    return _template(name).render(**values).strip()
+
+
+def status_name(status: str) -> str:
+    return catalogue()["status_names"][status]
+
+
+def payment_method_name(method: str) -> str:
+    return catalogue()["payment_methods"].get(method, method)
+
+
+def topic_name(intent: str) -> str:
+    return catalogue()["topics"].get(intent, catalogue()["topics"]["order_status"])
+
+
+def stage_names() -> list[str]:
+    return list(catalogue()["stage_names"])
+
+
+def human_offer_buttons() -> list[dict]:
+    """はい / いいえ buttons under a question that offers a person."""
+    return [dict(button) for button in catalogue()["human_offer_buttons"]]
+
+
+def business_hours_text(hours) -> str:
+    """``平日10:00〜18:00`` (or ``月火水木金土曜日10:00〜18:00`` for other working weeks)."""
+    days = "".join(WEEKDAY_NAMES[d] for d in hours.days)
+    days = "平日" if days == "月火水木金" else f"{days}曜日"
+    return f"{days}{hours.open:%H:%M}〜{hours.close:%H:%M}"

@@ -1,0 +1,118 @@
+"""Start the action server and the Rasa server on free loopback ports, and stop them again.
+
+Used by the end-to-end tests and the conversation benchmark, which need the real servers
+with their own database and settings, not the ones `make run` uses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningBot:
+    """A Rasa server and an action server started by ``start_bot``."""
+
+    url: str  # the Rasa server's base URL
+    actions_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/rest/webhook"
+
+    def log_tail(self, lines: int = 40) -> str:
+        out = []
+        for log in self.logs:
+            text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            out.append(f"--- {log.name}\n" + "\n".join(text[-lines:]))
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, bot: RunningBot, seconds: float) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"a server exited with {process.returncode}\n{bot.log_tail()}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {seconds:.0f} s\n{bot.log_tail()}")
+
+
+def start_bot(
+    model: Path | str,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    rasa_args: tuple[str, ...] = (),
+    actions: str = "actions",
+    timeout: float = 240,
+) -> RunningBot:
+    """Start both servers (logs in ``workdir``) and wait until the model is loaded."""
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"}})
+    )
+    full_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+    commands = {
+        "actions.log": [rasa, "run", "actions", "--actions", actions, "--port", str(actions_port)],
+        "rasa.log": [rasa, "run", "--enable-api", "-m", str(model), "--port", str(rasa_port),
+                     "-i", "127.0.0.1", "--endpoints", str(endpoints), *rasa_args],
+    }  # fmt: skip
+    bot = RunningBot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
+    try:
+        for name, argv in commands.items():
+            log = workdir / name
+            bot.logs.append(log)
+            with log.open("wb") as handle:
+                bot.processes.append(
+                    subprocess.Popen(  # noqa: S603 - our own venv's rasa, fixed arguments
+                        argv,
+                        cwd=ROOT,
+                        env=full_env,
+                        stdout=handle,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        _wait_until_up(f"{bot.actions_url}/health", bot.processes[0], bot, timeout)
+        _wait_until_up(f"{bot.url}/status", bot.processes[1], bot, timeout)
+    except BaseException:
+        bot.stop()
+        raise
+    return bot

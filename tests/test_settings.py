@@ -1,0 +1,77 @@
+"""shop.yml: parsing, errors, SHOP_NOW, business hours, and the FAQ answers agreeing with it."""
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from bot import messages
+from bot.settings import SettingsError, load_settings, now
+from tests.conftest import ROOT
+
+TOKYO = load_settings().timezone
+
+
+def faq_text(name: str) -> str:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"][f"utter_faq/{name}"][0]["text"]
+
+
+def test_the_faq_answers_quote_the_figures_of_shop_yml():
+    shop = load_settings()
+    assert f"{messages.yen(shop.shipping_fee)}" in faq_text("shipping_fee")
+    assert f"{messages.yen(shop.free_shipping_over)}以上" in faq_text("shipping_fee")
+    assert f"{messages.yen(shop.remote_fee)}" in faq_text("shipping_fee")
+    assert f"{messages.yen(shop.cod_fee)}" in faq_text("payment_methods")
+    assert f"{shop.payment_due_days}日以内" in faq_text("payment_methods")
+    assert messages.business_hours_text(shop.hours) in faq_text("business_hours")
+    assert f"{shop.return_window_days}日以内" in faq_text("return_policy")
+
+
+def test_every_carrier_has_a_japanese_name_and_a_link_template():
+    shop = load_settings()
+    assert set(shop.carriers) >= {"yamato", "sagawa", "japanpost"}
+    link = shop.carriers["japanpost"].tracking_link("9000-1111-2222")
+    assert "900011112222" in link and "{" not in link
+
+
+def test_shop_now_overrides_the_clock(monkeypatch):
+    monkeypatch.setenv("SHOP_NOW", "2026-11-24T05:00:00+00:00")
+    assert now() == dt.datetime(2026, 11, 24, 14, 0, tzinfo=TOKYO)
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "2026-11-24T14:00:00"])
+def test_a_bad_shop_now_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("SHOP_NOW", value)
+    with pytest.raises(SettingsError, match="SHOP_NOW"):
+        now()
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens"),
+    [
+        ("2026-11-24T14:00", "2026-11-24T14:00"),  # open now
+        ("2026-11-24T19:30", "2026-11-25T10:00"),  # after closing: next morning
+        ("2026-11-21T12:00", "2026-11-24T10:00"),  # Saturday; Monday 23rd is a holiday
+        ("2026-12-28T18:00", "2027-01-04T10:00"),  # year-end closing
+    ],
+)
+def test_next_opening_skips_weekends_and_closed_dates(moment, opens):
+    hours = load_settings().hours
+    at = dt.datetime.fromisoformat(moment).replace(tzinfo=TOKYO)
+    assert hours.next_opening(at) == dt.datetime.fromisoformat(opens).replace(tzinfo=TOKYO)
+
+
+def test_a_missing_or_broken_settings_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SettingsError, match="cannot read"):
+        load_settings(tmp_path / "nope.yml")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("shop: [unclosed", encoding="utf-8")
+    with pytest.raises(SettingsError, match="not valid YAML"):
+        load_settings(broken)
+    raw = yaml.safe_load((ROOT / "shop.yml").read_text(encoding="utf-8"))
+    raw["carriers"]["yamato"]["tracking_url"] = "https://example.jp/no-number"
+    bad = tmp_path / "bad.yml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SettingsError, match="tracking_number"):
+        load_settings(bad)
