@@ -1,0 +1,308 @@
+"""`python -m bot db|orders|handoffs ...` and `bench store`: the order store's commands.
+
+Every command here migrates the schema first (``bot.db.upgrade``) and turns database and
+file problems into one clear line on stderr instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from pathlib import Path
+
+DEMO_ORDERS = Path(__file__).resolve().parent / "demo" / "orders.json"
+
+STATUS_LABELS = {
+    "payment_pending": "入金待ち",
+    "paid": "入金済み",
+    "preparing": "発送準備中",
+    "ready_to_ship": "出荷待ち",
+    "shipped": "発送済み",
+    "out_for_delivery": "配達中",
+    "delivered": "配達完了",
+    "cancelled": "キャンセル",
+    "returned": "返品済み",
+}
+PAYMENT_LABELS = {
+    "credit_card": "クレジットカード",
+    "bank_transfer": "銀行振込",
+    "konbini": "コンビニ払い",
+    "cod": "代金引換",
+    "paypay": "PayPay",
+    "pending": "未払い",
+    "paid": "支払い済み",
+    "failed": "決済失敗",
+    "refunded": "返金済み",
+}
+HANDOFF_LABELS = {"waiting": "待機中", "claimed": "対応中", "closed": "完了"}
+
+
+def register(commands, bench_targets) -> None:
+    """Add the store's subcommands to `python -m bot` (``commands``) and to `bench`."""
+    db = commands.add_parser("db", help="database schema (created and migrated automatically)")
+    db_actions = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_upgrade = db_actions.add_parser(
+        "upgrade",
+        help="create or migrate the schema to the newest revision, nothing else",
+        description="Runs the Alembic migrations in bot/migrations up to head on DATABASE_URL "
+        "(default: a SQLite file under var/). Safe to run any number of times.",
+    )
+    db_upgrade.set_defaults(handler=_db_upgrade)
+
+    orders = commands.add_parser("orders", help="import and look up orders")
+    order_actions = orders.add_subparsers(dest="action", metavar="ACTION", required=True)
+    order_import = order_actions.add_parser(
+        "import",
+        help="upsert the orders of a .json or .csv file by order number",
+        description='Upserts orders by order number from a JSON file ({"orders": [...]} or a '
+        "list) or a CSV file with the same field names flattened (customer.email, "
+        "items.sku, ...; one line per item). Bad rows are listed with row and field and "
+        "skipped; good rows are loaded. Running it twice changes nothing. Exit status 1 if "
+        "any row was rejected, 2 if the file cannot be read. The CSV format is described "
+        "in bot/importer.py.",
+    )
+    order_import.add_argument("file", type=Path, metavar="FILE", help=".json or .csv file")
+    order_import.add_argument(
+        "--max-errors",
+        type=int,
+        default=200,
+        metavar="N",
+        help="list at most N row errors (default 200; 0 lists all)",
+    )
+    order_import.set_defaults(handler=_orders_import)
+
+    show = order_actions.add_parser(
+        "show",
+        help="print one order",
+        description="Print one order (any typed form of its number).",
+    )
+    show.add_argument("order_id", metavar="ID", help="order number, e.g. A-100234 or #1001")
+    show.add_argument("--json", action="store_true", help="one JSON object, as in the import")
+    show.set_defaults(handler=_orders_show)
+
+    demo = order_actions.add_parser(
+        "load-demo",
+        help="load the demo orders (bot/demo/orders.json) when there are no orders yet",
+    )
+    demo.set_defaults(handler=_orders_load_demo)
+
+    handoffs = commands.add_parser("handoffs", help="the operator queue")
+    handoff_actions = handoffs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    handoff_list = handoff_actions.add_parser(
+        "list", help="list handoffs, oldest first", description="List handoffs, oldest first."
+    )
+    handoff_list.add_argument("--json", action="store_true", help="one JSON array")
+    handoff_list.add_argument(
+        "--status", choices=("waiting", "claimed", "closed"), help="only handoffs in this state"
+    )
+    handoff_list.set_defaults(handler=_handoffs_list)
+
+    bench = bench_targets.add_parser(
+        "store",
+        help="time importing N synthetic orders and looking them up (temporary SQLite)",
+        description="Generates N synthetic orders, imports them into a temporary SQLite "
+        "database, imports them again (all unchanged), and times find_order and "
+        "orders_for_contact for 2,000 random look-ups (p50/p95).",
+    )
+    bench.add_argument("--orders", type=int, default=100_000, help="how many (default 100000)")
+    bench.add_argument("--lookups", type=int, default=2_000, help="look-ups (default 2000)")
+    bench.set_defaults(handler=_bench_store)
+
+
+def _database_errors(handler):
+    """Run ``handler`` after the schema upgrade; database trouble becomes exit status 1."""
+
+    @functools.wraps(handler)
+    def wrapper(args: argparse.Namespace) -> int:
+        from alembic.util import CommandError
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.db import upgrade
+        from bot.settings import SettingsError
+
+        try:
+            upgrade()
+            return handler(args)
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"error: データベースのエラー ({_where()}): {detail}", file=sys.stderr)
+        except CommandError as exc:
+            print(f"error: スキーマを更新できません ({_where()}): {exc}", file=sys.stderr)
+        except SettingsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+        except ImportError as exc:  # DATABASE_URL names a driver that is not installed
+            message = f"データベースのドライバーがありません ({_where()}): {exc}"
+            print(f"error: {message}", file=sys.stderr)
+        except OSError as exc:  # e.g. the SQLite file's directory cannot be created
+            print(f"error: データベースを開けません ({_where()}): {exc}", file=sys.stderr)
+        return 1
+
+    return wrapper
+
+
+def _where() -> str:
+    from sqlalchemy.engine import make_url
+
+    from bot.settings import database_url
+
+    try:
+        return make_url(database_url()).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported by the caller's error
+        return "DATABASE_URL"
+
+
+@_database_errors
+def _db_upgrade(args: argparse.Namespace) -> int:
+    print(f"データベースのスキーマは最新です: {_where()}")
+    return 0
+
+
+@_database_errors
+def _orders_import(args: argparse.Namespace) -> int:
+    from bot.importer import ImportFileError, import_file
+
+    print(f"{args.file} を取り込みます …", file=sys.stderr, flush=True)
+    try:
+        report = import_file(args.file, progress=_progress_line())
+    except ImportFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # end the rewritten progress line
+    shown = report.errors if args.max_errors <= 0 else report.errors[: args.max_errors]
+    for error in shown:
+        print(str(error), file=sys.stderr)
+    if len(shown) < len(report.errors):
+        print(f"… ほか {len(report.errors) - len(shown):,} 件のエラー", file=sys.stderr)
+    print(f"{report.summary()} ({report.seconds:.1f} 秒)")
+    return 1 if report.rejected else 0
+
+
+def _progress_line():
+    """Print progress lines on stderr; on a terminal, rewrite one line instead."""
+    if not sys.stderr.isatty():
+        return lambda line: print(line, file=sys.stderr, flush=True)
+
+    def rewrite(line: str) -> None:
+        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+
+    return rewrite
+
+
+@_database_errors
+def _orders_show(args: argparse.Namespace) -> int:
+    from bot.db import session_scope
+    from bot.orders import find_order
+
+    with session_scope() as session:
+        order = find_order(session, args.order_id)
+    if order is None:
+        print(f"注文が見つかりません: {args.order_id}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(order, ensure_ascii=False, indent=2))
+    else:
+        print(format_order(order))
+    return 0
+
+
+def format_order(order: dict) -> str:
+    """A readable Japanese summary of one order, for operators at a terminal."""
+    from bot.settings import load_settings
+
+    def when(iso: str | None) -> str:
+        return iso[:16].replace("T", " ") if iso else "—"
+
+    customer, payment = order["customer"], order["payment"] or {}
+    lines = [
+        f"注文番号   {order['order_id']}",
+        f"注文日時   {when(order['placed_at'])}",
+        f"状態       {STATUS_LABELS.get(order['status'], order['status'])} ({order['status']})",
+        f"お客様     {customer['name']} / {customer['email'] or '—'} / {customer['phone'] or '—'}",
+        f"お支払い   {PAYMENT_LABELS.get(payment.get('method'), payment.get('method'))}・"
+        f"{PAYMENT_LABELS.get(payment.get('status'), payment.get('status'))}"
+        + (f" ({when(payment.get('paid_at'))})" if payment.get("paid_at") else ""),
+    ]
+    total = 0
+    for index, item in enumerate(order["items"]):
+        total += item["quantity"] * item["price"]
+        label = "商品       " if index == 0 else " " * 11  # 商品 is two columns wide each
+        lines.append(
+            f"{label}{item['name']} ({item['sku']}) × {item['quantity']}  "
+            f"{item['quantity'] * item['price']:,}円"
+        )
+    lines.append(f"商品合計   {total:,}円")
+    if address := order["shipping_address"]:
+        lines.append(
+            f"お届け先   〒{address['postal_code']} {address['prefecture']}{address['city']}"
+            f"{address['line1']}" + (f" {address['line2']}" if address["line2"] else "")
+        )
+    if shipment := order["shipment"]:
+        carrier = load_settings().carrier(shipment["carrier"])
+        lines.append(
+            f"配送       {carrier.name if carrier else shipment['carrier'] or '—'}"
+            f" 追跡番号 {shipment['tracking_number'] or '—'} / 発送 {when(shipment['shipped_at'])}"
+            f" / お届け予定 {shipment['estimated_delivery'] or '—'}"
+        )
+    if delay := order["delay"]:
+        lines.append(
+            f"遅延       {delay['reason'] or '—'}"
+            + (f" (新しいお届け予定 {delay['new_estimate']})" if delay["new_estimate"] else "")
+        )
+    return "\n".join(lines)
+
+
+@_database_errors
+def _orders_load_demo(args: argparse.Namespace) -> int:
+    from bot.db import session_scope
+    from bot.importer import import_file
+    from bot.orders import order_count
+
+    with session_scope() as session:
+        count = order_count(session)
+    if count:
+        print(f"注文が既に {count:,} 件あるため、デモ注文は読み込みませんでした。")
+        return 0
+    report = import_file(DEMO_ORDERS, source="demo")
+    for error in report.errors:
+        print(str(error), file=sys.stderr)
+    print(f"デモ注文を読み込みました ({DEMO_ORDERS.name}): {report.summary()}")
+    return 1 if report.rejected else 0
+
+
+@_database_errors
+def _handoffs_list(args: argparse.Namespace) -> int:
+    from bot.db import session_scope
+    from bot.handoff import list_handoffs
+
+    with session_scope() as session:
+        handoffs = list_handoffs(session, args.status)
+    if args.json:
+        print(json.dumps(handoffs, ensure_ascii=False, indent=2))
+        return 0
+    if not handoffs:
+        print("引き継ぎはありません。")
+        return 0
+    for h in handoffs:
+        who = f" 担当 {h['claimed_by']}" if h["claimed_by"] else ""
+        order = (
+            f" 注文 {h['order_id']}{'(確認済み)' if h['verified'] else ''}" if h["order_id"] else ""
+        )
+        when = h["created_at"][:16].replace("T", " ")
+        print(
+            f"#{h['id']} {HANDOFF_LABELS.get(h['status'], h['status'])} {when} "
+            f"[{h['conversation_id']}]{order}{who}: {h['reason']}"
+        )
+    print(f"{len(handoffs)} 件")
+    return 0
+
+
+def _bench_store(args: argparse.Namespace) -> int:
+    from bot.store_bench import run_benchmark
+
+    if args.orders < 1 or args.lookups < 1:
+        print("error: --orders and --lookups must be at least 1", file=sys.stderr)
+        return 2
+    return run_benchmark(args.orders, args.lookups)
