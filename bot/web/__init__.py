@@ -1,0 +1,77 @@
+"""The web process: shop demo page (`/`) and HTTP API (`/api/`); the operator console later.
+
+One Flask app built by :func:`create_app`, one blueprint per area. Every response carries
+the security headers; the shop page widens its Content-Security-Policy just enough for
+the chat widget (jsDelivr for the script, the Rasa server for the socket).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from bot import db
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+# For every response that does not set its own (the JSON API): nothing may load or frame it.
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def create_app(settings: Settings | None = None, db_url: str | None = None) -> Flask:
+    """The web app for ``settings`` (default shop.yml) and ``db_url`` (default DATABASE_URL).
+
+    Reads SHOP_API_TOKEN and RASA_PORT from the environment once, and brings the database
+    schema up to date before serving.
+    """
+    from bot.web.api import api
+    from bot.web.shop import shop
+
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    rasa_port = os.environ.get("RASA_PORT", "5005")
+    if not rasa_port.isdigit():
+        raise ValueError(f"RASA_PORT must be a port number, not {rasa_port!r}")
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SHOP_SETTINGS=settings,
+        DATABASE_URL=db_url,
+        SHOP_API_TOKEN=os.environ.get("SHOP_API_TOKEN", ""),
+        RASA_PORT=int(rasa_port),
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    db.upgrade(db_url)
+
+    app.register_blueprint(shop)
+    app.register_blueprint(api)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_security_headers)
+    return app
+
+
+def _http_error(error: HTTPException):
+    """JSON errors under /api/ (clients parse them); Werkzeug's HTML pages elsewhere."""
+    if request.path.startswith("/api/"):
+        message = error.description
+        if isinstance(error, RequestEntityTooLarge):
+            message = f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB"
+        response = jsonify(error=error.name, message=message)
+        response.status_code = error.code or 500
+        return response
+    return error
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", STRICT_CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,18 @@
+// Starts the rasa-webchat widget with the settings the page carries as JSON
+// (a separate file, so the Content-Security-Policy needs no inline script).
+(function () {
+  "use strict";
+  var holder = document.getElementById("webchat-config");
+  var notice = document.getElementById("chat-unavailable");
+  var widget = window.WebChat && window.WebChat.default;
+  if (!holder || !widget) {
+    if (notice) notice.hidden = false;
+    return;
+  }
+  var config = JSON.parse(holder.textContent);
+  if (typeof widget === "function") {
+    widget(config, null); // rasa-webchat 1.x
+  } else {
+    widget.init(config); // rasa-webchat 0.x
+  }
+})();
