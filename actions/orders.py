@@ -99,7 +99,9 @@ class ActionAnswerOrder(Action):
             order = orders.find_order(db, order_id) if order_id else None
             if not verify.is_order_of(order, contact):
                 # Another order than the verified one: same wording whether it exists or not.
-                say(dispatcher, "other_order_needs_verification", order_id=order_id)
+                # (No order number at all: the form just asks for one, never "ご注文 None".)
+                if order_id:
+                    say(dispatcher, "other_order_needs_verification", order_id=order_id)
                 return [
                     SlotSet("verification", None),
                     SlotSet("contact", None),
