@@ -31,7 +31,7 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name shop --out models && touch $(MODEL) && \
 	echo "trained $(MODEL) in $$(( $$(date +%s) - start )) s"
 
-run: $(MODEL) ## train if needed, then start the Rasa server and the action server (Ctrl-C stops all)
+run: $(MODEL) ## train if needed, load demo orders, start Rasa, actions, web and fake tracking (Ctrl-C stops all)
 	$(PY) -m bot run
 
 lint: $(STAMP) ## ruff lint and format check

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from bot.store_cli import register as register_store_commands
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--heldout", type=_existing_file, default=ROOT / "tests" / "data" / "nlu_heldout.yml"
     )
     bench_nlu.set_defaults(handler=_bench_nlu)
+    _add_bench_wismo(bench_targets)
+    register_store_commands(commands, bench_targets)  # db, orders, handoffs, bench store
+    _add_server_commands(commands)
     return parser
 
 
@@ -134,6 +139,95 @@ def _bench_nlu(args: argparse.Namespace) -> int:
     from bot.nlu.benchmark import benchmark_training_and_parsing
 
     return benchmark_training_and_parsing(ROOT, args.heldout, args.rounds)
+
+
+def _add_bench_wismo(bench_targets) -> None:
+    wismo = bench_targets.add_parser(
+        "wismo",
+        help="verified WISMO conversations over REST at 1 and N clients, ours vs stock Rasa",
+        description="Starts the real servers on a temporary database with the demo orders and "
+        "plays whole WISMO conversations (ask, order number, e-mail, tracking number) with 1 "
+        "and --clients concurrent clients; then the same with Rasa's stock starter bot. "
+        "Prints p50/p95 per turn and for the lookup turn, turns/s and disclosures.",
+    )
+    wismo.add_argument("--model", type=_existing_file, default=ROOT / "models" / "shop.tar.gz")
+    wismo.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    wismo.add_argument(
+        "--conversations", type=int, default=200, help="conversations at --clients (default 200)"
+    )
+    wismo.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="also run --clients customers who take about this many seconds to type each "
+        "message (default 2; 0 skips that phase)",
+    )
+    wismo.add_argument(
+        "--no-reference", action="store_true", help="skip the stock-Rasa reference bot"
+    )
+    wismo.set_defaults(handler=_bench_wismo)
+
+
+def _bench_wismo(args: argparse.Namespace) -> int:
+    from bot.bench_wismo import main as bench_wismo
+
+    if args.clients < 1 or args.conversations < 1:
+        print("error: --clients and --conversations must be at least 1", file=sys.stderr)
+        return 2
+    return bench_wismo(
+        args.model, args.clients, args.conversations, args.think, not args.no_reference
+    )
+
+
+def _port_number(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    return int(value)
+
+
+def _add_server_commands(commands) -> None:
+    """`web` and `tracking fake`: the HTTP processes besides Rasa's."""
+    import os
+
+    web = commands.add_parser(
+        "web",
+        help="serve the shop demo page and the HTTP API (POST /api/orders)",
+        description="Serves / (shop demo page with the chat widget) and /api/ "
+        "(POST /api/orders needs SHOP_API_TOKEN) until Ctrl-C or SIGTERM.",
+    )
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web.add_argument(
+        "--port",
+        type=_port_number,
+        default=os.environ.get("WEB_PORT", "8000"),
+        help="port (default: $WEB_PORT or 8000)",
+    )
+    web.set_defaults(handler=_web)
+
+    tracking = commands.add_parser("tracking", help="the carrier tracking API")
+    tracking_targets = tracking.add_subparsers(dest="target", metavar="TARGET", required=True)
+    fake = tracking_targets.add_parser(
+        "fake",
+        help="serve a local fake tracking API with checkpoints made from the stored orders",
+        description="An AfterShip-shaped tracking API on 127.0.0.1 for demos: every order "
+        "with a carrier and tracking number gets checkpoints that match its status. Reloads "
+        "the orders every 30 s and whenever a number is unknown. Ctrl-C stops it.",
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    fake.add_argument("--port", type=_port_number, default=5056, help="port (default 5056)")
+    fake.set_defaults(handler=_tracking_fake)
+
+
+def _web(args: argparse.Namespace) -> int:
+    from bot.web.server import serve
+
+    return serve(host=args.host, port=args.port)
+
+
+def _tracking_fake(args: argparse.Namespace) -> int:
+    from bot.fake_tracking import serve
+
+    return serve(host=args.host, port=args.port)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,8 +37,20 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _prepare_database(python: str) -> None:
+    """Create or migrate the schema and load the demo orders into an empty database."""
+    for args in (["db", "upgrade"], ["orders", "load-demo"]):
+        result = subprocess.run([python, "-m", "bot", *args], cwd=ROOT)  # noqa: S603
+        if result.returncode != 0:
+            raise SystemExit(f"error: `python -m bot {' '.join(args)}` failed")
+
+
 def run_servers(model: str = "models") -> int:
-    """Run the action server and the Rasa server until Ctrl-C or until one of them dies."""
+    """Run every process of the bot until Ctrl-C or until one of them dies.
+
+    Rasa server, action server, web (demo page + HTTP API) and the local fake tracking API
+    (unless TRACKING_API_URL points at a real one).
+    """
     # Ctrl-C even when started with SIGINT ignored (as shells do for background jobs),
     # and SIGTERM from a process manager, both stop everything.
     signal.signal(signal.SIGINT, _interrupt)
@@ -46,12 +58,21 @@ def run_servers(model: str = "models") -> int:
     rasa = str(Path(sys.executable).with_name("rasa"))
     actions_port = _port("ACTIONS_PORT", 5055)
     rasa_port = _port("RASA_PORT", 5005)
+    web_port = _port("WEB_PORT", 8000)
+    fake_port = _port("TRACKING_FAKE_PORT", 5056)
+    python = sys.executable
+    _prepare_database(python)
     commands = {
         "action server": [rasa, "run", "actions", "--actions", "actions",
                           "--port", str(actions_port)],
         "Rasa server": [rasa, "run", "--enable-api", "-m", model, "--port", str(rasa_port),
                         "--cors", "*", "--endpoints", str(_endpoints_for(actions_port))],
+        "web server": [python, "-m", "bot", "web", "--port", str(web_port)],
     }  # fmt: skip
+    if not os.environ.get("TRACKING_API_URL"):
+        os.environ["TRACKING_API_URL"] = f"http://127.0.0.1:{fake_port}"
+        commands["fake tracking API"] = [python, "-m", "bot", "tracking", "fake",
+                                         "--port", str(fake_port)]  # fmt: skip
     processes: dict[str, subprocess.Popen] = {}
     try:
         for name, argv in commands.items():
@@ -59,6 +80,7 @@ def run_servers(model: str = "models") -> int:
             # our own venv's rasa with fixed arguments
             processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)  # noqa: S603
         print(
+            f"\nshop page with the chat: http://localhost:{web_port}/"
             f"\nREST: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
             '{"sender": "me", "message": "こんにちは"}\nCtrl-C stops everything.\n',
             flush=True,
