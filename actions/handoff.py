@@ -47,14 +47,9 @@ class ActionHumanHandoff(Action):
         moment = now(shop)
         try:
             with session() as db:
-                waiting = [
-                    h
-                    for h in handoff.list_handoffs(db)
-                    if h["conversation_id"] == tracker.sender_id
-                    and h["status"] in ("waiting", "claimed")
-                ]
-                if waiting:
-                    say(dispatcher, "handoff_existing", handoff_id=waiting[0]["id"])
+                existing = handoff.open_handoff_for(db, tracker.sender_id)
+                if existing is not None:
+                    say(dispatcher, "handoff_existing", handoff_id=existing["id"])
                     return []
                 record = handoff.create_handoff(
                     db,

@@ -44,6 +44,7 @@ def check_events(
             shop.max_verification_attempts,
         )
     if result.verified:
+        say(dispatcher, "verified")
         return [
             SlotSet("verification", "verified"),
             SlotSet("verified_contact", str(verify.parse_contact(contact))),

@@ -101,6 +101,12 @@ def _open_for(session: Session, conversation_id: str):
     ).first()
 
 
+def open_handoff_for(session: Session, conversation_id: str) -> dict | None:
+    """The conversation's waiting or claimed handoff, if it has one."""
+    row = _open_for(session, conversation_id)
+    return _as_dict(row) if row is not None else None
+
+
 def _insert_unless_open(session: Session):
     """INSERT that quietly does nothing when the conversation already has an open handoff."""
     dialect = session.get_bind().dialect.name

@@ -88,7 +88,8 @@ def _payment(order: dict, settings: Settings, now: dt.datetime, topic: str) -> s
     method = messages.payment_method_name(payment.get("method") or "")
     state = payment.get("status")
     if state == "failed":
-        return messages.render("payment_failed", method=method)
+        card = payment.get("method") == "credit_card"
+        return messages.render("payment_failed", method=method, card=card)
     if order["status"] == "payment_pending" or state == "pending":
         if order["status"] in ("cancelled", "returned", "delivered"):
             return ""

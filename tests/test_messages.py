@@ -39,6 +39,7 @@ PLAUSIBLE = {
     "tracking_link": "https://jizen.kuronekoyamato.co.jp/jizen/servlet/crjz.b.NQ0010?id=123456789012",
     "refunded": True,
     "paid": True,
+    "card": True,
     "time": dt.datetime(2026, 11, 24, 6, 30, tzinfo=JST),
     "message": "東京ベースに到着しました",
     "location": "東京ベース",
