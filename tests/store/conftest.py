@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot import db
+from tests.samples import ORDER
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 SHOP_NOW = "2026-11-24T10:00:00+09:00"
@@ -64,30 +65,6 @@ def db_url(request, monkeypatch):
 def session(db_url):
     with db.session_scope(db_url) as session:
         yield session
-
-
-ORDER = {
-    "order_id": "A-100234",
-    "placed_at": "2026-11-20T10:15:00+09:00",
-    "customer": {"name": "山田 太郎", "email": "taro@example.jp", "phone": "090-1234-5678"},
-    "payment": {"method": "bank_transfer", "status": "pending", "paid_at": None},
-    "status": "payment_pending",
-    "items": [{"sku": "TS-01-M", "name": "オーガニックTシャツ M", "quantity": 1, "price": 3980}],
-    "shipping_address": {
-        "postal_code": "150-0001",
-        "prefecture": "東京都",
-        "city": "渋谷区",
-        "line1": "神宮前1-2-3",
-        "line2": "サンプルビル 201",
-    },
-    "shipment": {
-        "carrier": "yamato",
-        "tracking_number": "1234-5678-9012",
-        "shipped_at": None,
-        "estimated_delivery": "2026-11-24",
-    },
-    "delay": {"reason": "年末の注文集中", "new_estimate": "2026-11-27"},
-}
 
 
 def make_order(**changes) -> dict:
