@@ -152,3 +152,12 @@ def test_asking_for_a_person_is_queued(bot_url, e2e_env):
     assert "受付番号" in text and "このままお待ちください" in text
     mine = [h for h in handoffs(e2e_env["DATABASE_URL"]) if h["conversation_id"] == chat.sender]
     assert len(mine) == 1 and mine[0]["order_id"] is None and mine[0]["status"] == "waiting"
+
+
+def test_a_new_session_forgets_the_verification(bot_url):
+    chat = Conversation(bot_url)
+    chat.say(f"{SHO['order']}の状況を知りたい")
+    assert SHO["tracking"] in text_of(chat.say(SHO["email"]))
+    chat.say("/session_start")  # what Rasa does after an hour of silence
+    again = text_of(chat.say("送り状番号は？"))
+    assert SHO["tracking"] not in again and "注文番号" in again
