@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -12,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import latest_intent, say, session, settings
 from bot import orders, verify
 from bot.identifiers import canonical_order_id
+from bot.settings import now
 
 # While the form asks, these intents leave it to the rules (answer and come back, or stop);
 # anything else that fills nothing gets a hint and the question again.
@@ -35,14 +37,20 @@ def check_events(
     """Check order number + contact; say the result when it failed; return the slot events."""
     shop = settings()
     failures = int(tracker.get_slot("verify_failures") or 0)
+    moment = now(shop)
     with session() as db:
+        since = moment - dt.timedelta(minutes=shop.order_failure_window_minutes)
+        blocked = verify.recent_failures(db, order_id, since) >= shop.order_max_failures
         result = verify.check(
             lambda oid: orders.find_order(db, oid),
             order_id,
             contact,
             failures,
             shop.max_verification_attempts,
+            order_blocked=blocked,
         )
+        if not result.verified and failures < shop.max_verification_attempts:
+            verify.record_failure(db, order_id, moment)
     if result.verified:
         say(dispatcher, "verified")
         return [

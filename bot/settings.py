@@ -95,6 +95,8 @@ class Settings:
     coupon_valid_days: int
     busy_periods: tuple[BusyPeriod, ...] = field(default_factory=tuple)
     max_verification_attempts: int = 5
+    order_max_failures: int = 50
+    order_failure_window_minutes: int = 60
     return_window_days: int = 8
 
     def carrier(self, code: str | None) -> Carrier | None:
@@ -210,6 +212,8 @@ def _parse(raw: dict, path: Path) -> Settings:
         coupon_valid_days=_get(delay, "coupon_valid_days", "delay", int),
         busy_periods=busy,
         max_verification_attempts=int(verification.get("max_attempts", 5)),
+        order_max_failures=int(verification.get("order_max_failures", 50)),
+        order_failure_window_minutes=int(verification.get("order_window_minutes", 60)),
         return_window_days=int(returns.get("window_days", 8)),
     )
 

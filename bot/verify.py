@@ -3,13 +3,21 @@
 Nothing about an order — not even whether it exists — is told before both match. An
 unknown order and a wrong e-mail give the same result, so the chat cannot be used to
 probe which order numbers exist. After ``max_attempts`` failed checks in a conversation the
-bot stops checking (lockout) and offers a person instead.
+bot stops checking (lockout) and offers a person instead. Because anyone can open a new
+conversation, failed checks are also counted per order number in the database: past
+``order_max_failures`` within the window, that number is not checked at all for a while
+(an unknown number is counted the same way, so this reveals nothing either).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import Column, Index, Integer, String, func, select
+from sqlalchemy.orm import Session
+
+from bot.db import Base, UTCDateTime
 from bot.identifiers import canonical_email, canonical_order_id, canonical_phone
 
 
@@ -70,17 +78,56 @@ def check(
     typed_contact: str | None,
     failures: int,
     max_attempts: int,
+    *,
+    order_blocked: bool = False,
 ) -> Check:
     """Check an order number + contact pair; ``find_order(order_id) -> dict | None``.
 
-    ``failures`` counts earlier failed attempts. A locked conversation is not checked at all.
+    ``failures`` counts earlier failed attempts in this conversation; a locked conversation
+    is not checked at all. ``order_blocked``: this order number has failed too often lately
+    (``recent_failures``) and is not checked either; the customer sees an ordinary failure.
     """
     if failures >= max_attempts:
         return Check(False, None, failures, True)
     order_id = canonical_order_id(typed_order_id or "")
     contact = parse_contact(typed_contact)
-    order = find_order(order_id) if order_id and contact else None
+    order = find_order(order_id) if order_id and contact and not order_blocked else None
     if is_order_of(order, contact):
         return Check(True, order, failures, False)
     failures += 1
     return Check(False, None, failures, failures >= max_attempts)
+
+
+class VerificationFailure(Base):
+    """One failed check of an order number, from any conversation."""
+
+    __tablename__ = "verification_failures"
+    __table_args__ = (
+        Index("ix_verification_failures_order_key_failed_at", "order_key", "failed_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    order_key = Column(String(32), nullable=False)  # canonical order id without the hyphen
+    failed_at = Column(UTCDateTime, nullable=False)
+
+
+def _order_key(typed_order_id: str | None) -> str | None:
+    canonical = canonical_order_id(typed_order_id or "")
+    return canonical.replace("-", "") if canonical else None
+
+
+def recent_failures(session: Session, typed_order_id: str | None, since: dt.datetime) -> int:
+    """Failed checks of this order number since ``since``, in every conversation."""
+    key = _order_key(typed_order_id)
+    if key is None:
+        return 0
+    query = select(func.count()).where(
+        VerificationFailure.order_key == key, VerificationFailure.failed_at >= since
+    )
+    return session.execute(query).scalar_one()
+
+
+def record_failure(session: Session, typed_order_id: str | None, at: dt.datetime) -> None:
+    key = _order_key(typed_order_id)
+    if key is not None:
+        session.add(VerificationFailure(order_key=key, failed_at=at))

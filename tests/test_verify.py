@@ -221,3 +221,10 @@ def test_is_order_of():
     assert not verify.is_order_of(TARO, None)
     assert verify.is_order_of(PHONE_ONLY, verify.parse_contact("080-9876-5432"))
     assert not verify.is_order_of(PHONE_ONLY, verify.parse_contact("080-9876-5433"))
+
+
+def test_a_blocked_order_number_is_not_checked_even_with_the_right_contact():
+    order = {"order_id": "A-100234", "customer": {"email": "taro@example.jp", "phone": None}}
+    result = verify.check(lambda oid: order, "A-100234", "taro@example.jp", 0, 5,
+                          order_blocked=True)  # fmt: skip
+    assert not result.verified and result.order is None and result.failures == 1

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.handoff
-import bot.orders  # noqa: F401  (registers the order tables on Base.metadata)
+from bot import handoff, orders, verify
 from bot.db import Base, get_engine
 from bot.settings import database_url
+
+MODULES_WITH_TABLES = (handoff, orders, verify)  # importing them registers their tables
 
 config = context.config
 target_metadata = Base.metadata

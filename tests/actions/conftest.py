@@ -32,6 +32,7 @@ from actions.orders import ActionAnswerOrder
 from actions.verification import ValidateVerifyForm
 from bot import db, importer, settings
 from bot.fake_tracking import FakeTrackingServer, trackings_from_orders
+from bot.verify import VerificationFailure
 from tests.conftest import ROOT
 
 DEMO_FILE = ROOT / "bot" / "demo" / "orders.json"
@@ -77,6 +78,11 @@ def tracking_server() -> FakeTrackingServer:
         yield server
 
 
+def forget_failed_checks(url: str) -> None:
+    with db.session_scope(url) as session:
+        session.query(VerificationFailure).delete()
+
+
 def clear_caches() -> None:
     settings._load.cache_clear()
     actions.orders.tracking_client.cache_clear()
@@ -92,6 +98,7 @@ def action_env(monkeypatch, demo_db, tracking_server):
     monkeypatch.delenv("TRACKING_API_KEY", raising=False)
     tracking_server.mode = "ok"
     clear_caches()
+    forget_failed_checks(demo_db)  # each test starts with no order blocked by earlier ones
     yield
     tracking_server.mode = "ok"
     clear_caches()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from actions.common import settings
 from actions.orders import ActionAnswerOrder
 from actions.verification import ValidateVerifyForm
 from tests.actions.conftest import (
     DEMO,
+    NOW,
     facts,
     followups,
     form_tracker,
@@ -178,3 +182,32 @@ def test_five_failures_in_a_dialogue_lock_it(dialogue):
     assert talk.slots["verification"] == "locked"
     assert "4512-3456-7801" not in texts(talk.messages)
     assert "担当者" in talk.text
+
+
+def test_an_order_number_that_failed_too_often_is_not_checked_from_any_conversation(domain):
+    """A new conversation resets the per-conversation count, so failures count per order too."""
+    shop = settings()
+    for attempt in range(shop.order_max_failures):
+        tracker = make_tracker({"order_id": "D-200001", "contact": f"x{attempt}@example.com"})
+        run(ActionAnswerOrder(), tracker, domain)  # each from a new conversation
+    right = make_tracker({"order_id": "D-200001", "contact": TARO_EMAIL})
+    events, messages = run(ActionAnswerOrder(), right, domain)
+    assert "verification" not in slot_events(events)
+    assert FAILED in texts(messages)
+    assert not any(fact in texts(messages) for fact in facts(DEMO["D-200001"]))
+    # another order number is not affected
+    other = make_tracker({"order_id": "D-200011", "contact": "sho.kobayashi@example.jp"})
+    assert slot_events(run(ActionAnswerOrder(), other, domain)[0])["verification"] == "verified"
+
+
+def test_the_order_block_ends_after_the_window(domain, monkeypatch):
+    shop = settings()
+    for attempt in range(shop.order_max_failures):
+        wrong = make_tracker({"order_id": "D-200001", "contact": f"y{attempt}@example.com"})
+        run(ActionAnswerOrder(), wrong, domain)
+    later = dt.datetime.fromisoformat(NOW) + dt.timedelta(
+        minutes=shop.order_failure_window_minutes + 1
+    )
+    monkeypatch.setenv("SHOP_NOW", later.isoformat())
+    right = make_tracker({"order_id": "D-200001", "contact": TARO_EMAIL})
+    assert slot_events(run(ActionAnswerOrder(), right, domain)[0])["verification"] == "verified"

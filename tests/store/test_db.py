@@ -8,12 +8,21 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot import db
 from tests.conftest import ROOT
 
-TABLES = {"orders", "order_items", "shipments", "payments", "order_status_history", "handoffs"}
+TABLES = {
+    "orders",
+    "order_items",
+    "shipments",
+    "payments",
+    "order_status_history",
+    "handoffs",
+    "verification_failures",
+}
 
 
 def test_upgrade_creates_every_table_and_index(db_url):
@@ -38,7 +47,8 @@ def test_upgrade_is_idempotent(db_url):
     db._upgraded.discard(db_url)
     db.upgrade(db_url)  # checked against the database: already at head
     with db.get_engine(db_url).connect() as connection:
-        assert MigrationContext.configure(connection).get_current_heads() == ("0001",)
+        heads = MigrationContext.configure(connection).get_current_heads()
+    assert heads == (ScriptDirectory.from_config(db.alembic_config()).get_current_head(),)
 
 
 def test_get_engine_is_cached_per_url(sqlite_url):
@@ -77,5 +87,6 @@ def test_two_processes_upgrading_a_new_database_at_once(tmp_path):
         _, err = process.communicate(timeout=60)
         assert process.returncode == 0, err.decode()
     with db.get_engine(url).connect() as connection:
-        assert MigrationContext.configure(connection).get_current_heads() == ("0001",)
+        heads = MigrationContext.configure(connection).get_current_heads()
+    assert heads == (ScriptDirectory.from_config(db.alembic_config()).get_current_head(),)
     db.dispose(url)
