@@ -92,18 +92,11 @@ def _post(session: requests.Session, url: str, sender: str, text: str) -> tuple[
     return elapsed, "\n".join(m.get("text", "") for m in response.json())
 
 
-def _wismo_conversation(url: str, order: dict, run: Run, lock: threading.Lock) -> None:
-    """Ask, give the number, give the e-mail (the lookup turn), ask for the tracking number."""
+def _converse(url: str, script, run: Run, lock: threading.Lock, check=None) -> None:
+    """Play one conversation; ``check(turn_index, reply)`` may count errors or disclosures."""
     session = requests.Session()
     sender = f"bench-{uuid.uuid4().hex[:10]}"
-    secret = order["shipment"]["tracking_number"]
-    script = [
-        ("注文した商品はいつ届きますか", False),
-        (order["order_id"], False),
-        (order["customer"]["email"], True),  # verification + lookup + live tracking
-        ("送り状番号は？", False),
-    ]
-    for text, is_lookup in script:
+    for index, text in enumerate(script):
         time.sleep(random.uniform(0.5, 1.5) * run.think)  # noqa: S311 - typing pauses
         try:
             elapsed, reply = _post(session, url, sender, text)
@@ -113,27 +106,30 @@ def _wismo_conversation(url: str, order: dict, run: Run, lock: threading.Lock) -
             return
         with lock:
             run.turns.append(elapsed)
-            if is_lookup:
-                run.lookups.append(elapsed)
-                if secret not in reply:
-                    run.errors += 1  # the answer must carry the tracking number
-            elif not is_lookup and text != "送り状番号は？" and secret in reply:
-                run.disclosures += 1
+            if check is not None:
+                check(index, elapsed, reply)
+
+
+def _wismo_conversation(url: str, order: dict, run: Run, lock: threading.Lock) -> None:
+    """Ask, give the number, give the e-mail (the lookup turn), ask for the tracking number."""
+    secret = order["shipment"]["tracking_number"]
+    script = ("注文した商品はいつ届きますか", order["order_id"], order["customer"]["email"],
+              "送り状番号は？")  # fmt: skip
+    lookup_turn = 2  # verification + order lookup + live tracking
+
+    def check(index: int, elapsed: float, reply: str) -> None:
+        if index == lookup_turn:
+            run.lookups.append(elapsed)
+            if secret not in reply:
+                run.errors += 1  # the answer must carry the tracking number
+        elif index < lookup_turn and secret in reply:
+            run.disclosures += 1
+
+    _converse(url, script, run, lock, check)
 
 
 def _reference_conversation(url: str, run: Run, lock: threading.Lock) -> None:
-    session = requests.Session()
-    sender = f"ref-{uuid.uuid4().hex[:10]}"
-    for text in REFERENCE_TURNS:
-        time.sleep(random.uniform(0.5, 1.5) * run.think)  # noqa: S311 - typing pauses
-        try:
-            elapsed, _ = _post(session, url, sender, text)
-        except (requests.RequestException, ValueError):
-            with lock:
-                run.errors += 1
-            return
-        with lock:
-            run.turns.append(elapsed)
+    _converse(url, REFERENCE_TURNS, run, lock)
 
 
 def _measure(name: str, clients: int, think: float, conversations: int, play) -> Run:
