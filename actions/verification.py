@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -10,10 +11,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_intent, say, session, settings
+from actions.common import latest_intent, latest_text, say, session, settings
 from bot import orders, verify
-from bot.identifiers import canonical_order_id
+from bot.identifiers import canonical_order_id, normalize_width
 from bot.settings import now
+
+# A Shopify-style number typed alone ("1001", "＃１００１です") when asked for the order number;
+# elsewhere bare digits are not taken for an order number (the entity pattern needs 番号 or #).
+BARE_ORDER_NUMBER = re.compile(
+    r"(?:ご?注文番号(?:は|:)?)?\s*#?(\d{4,10})\s*(?:です|でございます)?[。.!]?"
+)
 
 # While the form asks, these intents leave it to the rules (answer and come back, or stop);
 # anything else that fills nothing gets a hint and the question again.
@@ -89,6 +96,14 @@ class ValidateVerifyForm(FormValidationAction):
         if tracker.get_slot("verification") in ("verified", "locked"):
             return []  # done: verified, or no more attempts
         return domain_slots
+
+    def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "order_id" or tracker.get_slot("order_id"):
+            return {}
+        match = BARE_ORDER_NUMBER.fullmatch(normalize_width(latest_text(tracker)).strip())
+        return {"order_id": match.group(1)} if match else {}
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from actions.common import settings
 from actions.orders import ActionAnswerOrder
 from actions.verification import ValidateVerifyForm
@@ -211,3 +213,16 @@ def test_the_order_block_ends_after_the_window(domain, monkeypatch):
     monkeypatch.setenv("SHOP_NOW", later.isoformat())
     right = make_tracker({"order_id": "D-200001", "contact": TARO_EMAIL})
     assert slot_events(run(ActionAnswerOrder(), right, domain)[0])["verification"] == "verified"
+
+
+@pytest.mark.parametrize("typed", ["1001", "＃１００１", "#1001です", "注文番号は1001です。"])
+def test_a_bare_shop_number_is_taken_when_the_order_number_was_asked_for(domain, typed):
+    tracker = form_tracker({}, {}, requested="order_id", text=typed, intent="inform")
+    events, _ = run(ValidateVerifyForm(), tracker, domain)
+    assert slot_events(events)["order_id"] == "1001"
+
+
+def test_bare_digits_are_not_an_order_number_when_something_else_was_asked(domain):
+    tracker = form_tracker({"order_id": "D-200001"}, {}, requested="contact", text="1001")
+    events, _ = run(ValidateVerifyForm(), tracker, domain)
+    assert slot_events(events).get("order_id") in (None, "D-200001")
