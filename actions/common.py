@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from rasa_sdk import Tracker
@@ -31,15 +30,9 @@ def settings() -> Settings:
     return load_settings()
 
 
-@functools.lru_cache(maxsize=1)
-def _migrated() -> bool:
-    db.upgrade()
-    return True
-
-
 def session():
-    """A database session (schema created or migrated on first use in this process)."""
-    _migrated()
+    """A database session; the schema is created or migrated on first use of each URL."""
+    db.upgrade()
     return db.session_scope()
 
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from bot.identifiers import canonical_tracking_number
 from bot.settings import Settings
-from bot.tracking import tracking_digits
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ class FakeTrackingServer:
 
     def set_trackings(self, trackings: Mapping[TrackingKey, dict]) -> None:
         """Replace everything the server knows."""
-        normalised = {(slug, tracking_digits(number)): t for (slug, number), t in trackings.items()}
+        normalised = {
+            (slug, canonical_tracking_number(number)): t for (slug, number), t in trackings.items()
+        }
         with self._lock:
             self._trackings = normalised
             self._loaded_at = time.monotonic()
@@ -123,7 +125,7 @@ class FakeTrackingServer:
 
     def find(self, slug: str, number: str) -> dict | None:
         """The tracking for (slug, number), reloading first when it is unknown or stale."""
-        key = (slug, tracking_digits(number))
+        key = (slug, canonical_tracking_number(number))
         with self._lock:
             found = self._trackings.get(key)
             stale = time.monotonic() - self._loaded_at > self.reload_seconds
@@ -216,7 +218,8 @@ def trackings_from_orders(
     for order in orders:
         tracking = _tracking_for(order, settings, now)
         if tracking is not None:
-            result[(tracking["slug"], tracking_digits(tracking["tracking_number"]))] = tracking
+            key = (tracking["slug"], canonical_tracking_number(tracking["tracking_number"]))
+            result[key] = tracking
     return result
 
 

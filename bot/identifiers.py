@@ -89,6 +89,11 @@ def canonical_phone(typed: str) -> str | None:
     return digits if re.fullmatch(r"0\d{9,10}", digits) else None
 
 
+def canonical_tracking_number(typed: str) -> str:
+    """Letters and digits only, half-width: what carriers index and their links expect."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", typed) if ch.isalnum())
+
+
 CANONICALIZERS = {
     "order_id": canonical_order_id,
     "email": canonical_email,

@@ -27,6 +27,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_all(processes, grace: float = 10) -> None:
+    """SIGTERM each process group, SIGKILL what is still there after ``grace`` seconds."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.time() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
 @dataclass
 class RunningBot:
     """A Rasa server and an action server started by ``start_bot``."""
@@ -47,15 +61,7 @@ class RunningBot:
         return "\n".join(out)
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_all(self.processes, grace=20)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, bot: RunningBot, seconds: float) -> None:

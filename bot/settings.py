@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.identifiers import canonical_tracking_number
+
 ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -31,7 +33,7 @@ class Carrier:
     slug: str
 
     def tracking_link(self, tracking_number: str) -> str:
-        digits = "".join(ch for ch in tracking_number if ch.isalnum())
+        digits = canonical_tracking_number(tracking_number)
         return self.tracking_url.replace("{tracking_number}", digits)
 
 

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.processes import stop_all
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -95,16 +97,4 @@ def run_servers(model: str = "models") -> int:
         print("\nstopping ...", flush=True)
         return 0
     finally:
-        _stop_all(processes.values())
-
-
-def _stop_all(processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.time() + 10
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_all(list(processes.values()))

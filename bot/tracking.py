@@ -11,13 +11,13 @@ import datetime as dt
 import logging
 import threading
 import time
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
 
+from bot.identifiers import canonical_tracking_number
 from bot.settings import Carrier, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,6 @@ class TrackingResult:
 
 class _BadJsonError(ValueError):
     """The answer is JSON but not shaped like a tracking; the message says where."""
-
-
-def tracking_digits(tracking_number: str) -> str:
-    """The tracking number without hyphens, spaces or full-width forms (what carriers index)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", tracking_number) if ch.isalnum())
 
 
 class TrackingClient:
@@ -131,7 +126,7 @@ class TrackingClient:
         if slug is None:
             log.warning("tracking lookup: unknown carrier %r", carrier_code)
             return TrackingResult.failed("unknown carrier")
-        number = tracking_digits(tracking_number or "")
+        number = canonical_tracking_number(tracking_number or "")
         if not number:
             return TrackingResult.failed("no tracking number")
         key = (slug, number)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Base, UTCDateTime
 from bot.identifiers import canonical_email, canonical_order_id, canonical_phone
+from bot.orders import lookup_key
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,9 @@ class VerificationFailure(Base):
     failed_at = Column(UTCDateTime, nullable=False)
 
 
-def _order_key(typed_order_id: str | None) -> str | None:
-    canonical = canonical_order_id(typed_order_id or "")
-    return canonical.replace("-", "") if canonical else None
-
-
 def recent_failures(session: Session, typed_order_id: str | None, since: dt.datetime) -> int:
     """Failed checks of this order number since ``since``, in every conversation."""
-    key = _order_key(typed_order_id)
+    key = lookup_key(typed_order_id or "")
     if key is None:
         return 0
     query = select(func.count()).where(
@@ -128,6 +124,6 @@ def recent_failures(session: Session, typed_order_id: str | None, since: dt.date
 
 
 def record_failure(session: Session, typed_order_id: str | None, at: dt.datetime) -> None:
-    key = _order_key(typed_order_id)
+    key = lookup_key(typed_order_id or "")
     if key is not None:
         session.add(VerificationFailure(order_key=key, failed_at=at))

@@ -60,7 +60,7 @@ STOP_FORM = {"human_handoff", "complaint", "goodbye", "deny", "out_of_scope"}
 def demo_db(tmp_path_factory) -> str:
     """A SQLite file with the schema and the demo orders, for the whole session."""
     url = f"sqlite:///{tmp_path_factory.mktemp('actions-db') / 'shop.sqlite3'}"
-    db.upgrade(url)  # actions.common caches its own migration per process, so do it here
+    db.upgrade(url)
     report = importer.import_file(DEMO_FILE, url=url)
     assert report.rejected == 0, report.errors
     yield url

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from actions.orders import ActionAnswerOrder
+from bot.identifiers import canonical_tracking_number
 from bot.messages import jdatetime
 from bot.settings import load_settings
-from bot.tracking import tracking_digits
 from tests.actions.conftest import make_tracker, run, use_settings
 
 UNAVAILABLE = "最新情報を取得できなかったため、当店の記録をもとにお知らせしています"
@@ -25,7 +25,7 @@ def ask(domain, order_id=ORDER, contact=CONTACT) -> str:
 
 
 def served(server, number="4512-3456-7811", slug="yamato") -> dict:
-    return server.find(slug, tracking_digits(number))
+    return server.find(slug, canonical_tracking_number(number))
 
 
 def test_live_checkpoint_and_carrier_estimate_appear(domain, tracking_server):
