@@ -17,6 +17,7 @@ from bot import messages, status
 from bot.settings import load_settings
 from bot.tracking import Checkpoint, TrackingResult
 from tests.conftest import ROOT
+from tests.samples import ORDER
 
 JST = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2026, 11, 24, 11, 0, tzinfo=JST)  # a Tuesday
@@ -31,34 +32,15 @@ def settings():
 
 def make_order(status_: str = "shipped", **overrides) -> dict:
     """A contract §3 order; ``payment``/``shipment``/``delay`` dicts are merged, None replaces."""
-    order = {
-        "order_id": "A-100234",
-        "placed_at": "2026-11-20T10:15:00+09:00",
-        "customer": {"name": "山田 太郎", "email": "taro@example.jp", "phone": "090-1234-5678"},
-        "payment": {
-            "method": "credit_card",
-            "status": "paid",
-            "paid_at": "2026-11-20T10:16:00+09:00",
-        },
-        "status": status_,
-        "items": [
-            {"sku": "TS-01-M", "name": "オーガニックTシャツ M", "quantity": 1, "price": 3980}
-        ],
-        "shipping_address": {
-            "postal_code": "150-0001",
-            "prefecture": "東京都",
-            "city": "渋谷区",
-            "line1": "神宮前1-2-3",
-            "line2": "サンプルビル 201",
-        },
-        "shipment": {
-            "carrier": "yamato",
-            "tracking_number": "1234-5678-9012",
-            "shipped_at": "2026-11-23T15:00:00+09:00",
-            "estimated_delivery": "2026-11-25",
-        },
-        "delay": None,
-    }
+    order = copy.deepcopy(ORDER)
+    order.update(
+        status=status_,
+        payment={"method": "credit_card", "status": "paid", "paid_at": "2026-11-20T10:16:00+09:00"},
+        delay=None,
+    )
+    order["shipment"].update(
+        shipped_at="2026-11-23T15:00:00+09:00", estimated_delivery="2026-11-25"
+    )
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(order.get(key), dict):
             order[key] = {**order[key], **value}

@@ -76,8 +76,8 @@ def test_session_scope_commits_and_rolls_back(db_url):
         session.execute(text("DROP TABLE scratch"))
 
 
-def test_two_processes_upgrading_a_new_database_at_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+def upgrade_from_three_processes_at_once(url: str) -> None:
+    """Three processes migrate one new database together; all succeed, it ends at the head."""
     code = "import sys, bot.db; bot.db.upgrade(sys.argv[1])"
     processes = [
         subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stderr=subprocess.PIPE)
@@ -89,4 +89,9 @@ def test_two_processes_upgrading_a_new_database_at_once(tmp_path):
     with db.get_engine(url).connect() as connection:
         heads = MigrationContext.configure(connection).get_current_heads()
     assert heads == (ScriptDirectory.from_config(db.alembic_config()).get_current_head(),)
+
+
+def test_two_processes_upgrading_a_new_database_at_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    upgrade_from_three_processes_at_once(url)
     db.dispose(url)

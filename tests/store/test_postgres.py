@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pytest
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
 from bot.importer import import_file, import_records
 from bot.orders import find_order
-from tests.conftest import ROOT
 from tests.store.conftest import ORDER, SHOP_NOW, make_order
+from tests.store.test_db import upgrade_from_three_processes_at_once
 
 
 @pytest.fixture
@@ -32,17 +28,7 @@ def pg_url(pg_schema_url, monkeypatch):
 
 
 def test_concurrent_upgrades_of_a_new_schema(pg_url):
-    code = "import sys, bot.db; bot.db.upgrade(sys.argv[1])"
-    processes = [
-        subprocess.Popen([sys.executable, "-c", code, pg_url], cwd=ROOT, stderr=subprocess.PIPE)
-        for _ in range(3)
-    ]
-    for process in processes:
-        _, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err.decode()
-    with db.get_engine(pg_url).connect() as connection:
-        heads = MigrationContext.configure(connection).get_current_heads()
-    assert heads == (ScriptDirectory.from_config(db.alembic_config()).get_current_head(),)
+    upgrade_from_three_processes_at_once(pg_url)
 
 
 def test_moments_are_stored_as_utc_timestamptz(pg_url):
