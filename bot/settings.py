@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,6 +76,20 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class VerificationLimits:
+    """How many failed checks are allowed, and within which time (``verification:``)."""
+
+    per_conversation: int = 5
+    per_contact: int = 10
+    per_order: int = 50
+    per_client: int = 30
+    conversation_window: dt.timedelta = dt.timedelta(hours=24)
+    contact_window: dt.timedelta = dt.timedelta(hours=24)
+    order_window: dt.timedelta = dt.timedelta(hours=1)
+    client_window: dt.timedelta = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
 class Settings:
     shop_name: str
     shop_url: str
@@ -96,9 +111,7 @@ class Settings:
     coupon_amount: int
     coupon_valid_days: int
     busy_periods: tuple[BusyPeriod, ...] = field(default_factory=tuple)
-    max_verification_attempts: int = 5
-    order_max_failures: int = 50
-    order_failure_window_minutes: int = 60
+    verification: VerificationLimits = field(default_factory=VerificationLimits)
     return_window_days: int = 8
 
     def carrier(self, code: str | None) -> Carrier | None:
@@ -213,10 +226,32 @@ def _parse(raw: dict, path: Path) -> Settings:
         coupon_amount=_get(delay, "coupon_amount", "delay", int),
         coupon_valid_days=_get(delay, "coupon_valid_days", "delay", int),
         busy_periods=busy,
-        max_verification_attempts=int(verification.get("max_attempts", 5)),
-        order_max_failures=int(verification.get("order_max_failures", 50)),
-        order_failure_window_minutes=int(verification.get("order_window_minutes", 60)),
+        verification=_verification_limits(verification),
         return_window_days=int(returns.get("window_days", 8)),
+    )
+
+
+def _limit(section: dict, key: str, default: int) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"verification.{key} must be a whole number of at least 1")
+    return value
+
+
+def _verification_limits(section: dict) -> VerificationLimits:
+    """``verification:``: failures allowed per conversation, contact, order number, client."""
+    if not isinstance(section, dict):
+        raise SettingsError("verification must be a mapping")
+    hours = dt.timedelta(hours=1)
+    return VerificationLimits(
+        per_conversation=_limit(section, "max_attempts", 5),
+        per_contact=_limit(section, "contact_max_failures", 10),
+        per_order=_limit(section, "order_max_failures", 50),
+        per_client=_limit(section, "client_max_failures", 30),
+        conversation_window=_limit(section, "conversation_window_hours", 24) * hours,
+        contact_window=_limit(section, "contact_window_hours", 24) * hours,
+        order_window=_limit(section, "order_window_minutes", 60) * hours / 60,
+        client_window=_limit(section, "client_window_minutes", 60) * hours / 60,
     )
 
 
@@ -233,6 +268,24 @@ def now(settings: Settings | None = None) -> dt.datetime:
             raise SettingsError(f"SHOP_NOW={fixed!r} needs a UTC offset, e.g. +09:00")
         return moment.astimezone(tz)
     return dt.datetime.now(tz)
+
+
+def rasa_token() -> str:
+    """The Rasa HTTP API's token: RASA_TOKEN, else var/rasa-token (made once, mode 0600)."""
+    token = os.environ.get("RASA_TOKEN")
+    if token:
+        return token
+    path = ROOT / "var" / "rasa-token"
+    path.parent.mkdir(exist_ok=True)
+    try:
+        # O_EXCL: two processes starting at once agree on one token
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token
 
 
 def database_url() -> str:

@@ -1,12 +1,20 @@
-"""bot.verify against a real SQLite database: every way of typing, and the lockout."""
+"""bot.verify: the verification service against a real SQLite database.
+
+Every way of typing the pair, every limit (conversation, contact, order number, client
+address), the real clock, and what a proof covers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from bot import db, importer, orders, verify
+from bot import db, importer, verify
+from bot.settings import VerificationLimits
+from bot.verify import Outcome
 
-MAX = 5
+LIMITS = VerificationLimits(per_conversation=5, per_contact=10, per_order=50, per_client=30)
 TARO = {
     "order_id": "A-100234",
     "placed_at": "2026-11-20T10:15:00+09:00",
@@ -38,28 +46,50 @@ PHONE_ONLY = {
 }
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('verify') / 'shop.sqlite3'}"
+TARO_2 = {**TARO, "order_id": "A-100999", "placed_at": "2026-11-21T10:15:00+09:00"}
+
+
+class Clock:
+    """A clock the test moves; the service never reads SHOP_NOW."""
+
+    def __init__(self) -> None:
+        self.moment = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     db.upgrade(url)
     with db.session_scope(url) as session:
-        report = importer.import_records(session, [TARO, HANAKO, SHOPIFY, PHONE_ONLY])
+        report = importer.import_records(session, [TARO, TARO_2, HANAKO, SHOPIFY, PHONE_ONLY])
     assert report.rejected == 0, report.errors
     yield url
     db.dispose(url)
 
 
 @pytest.fixture
-def find(url):
-    def find_order(order_id: str) -> dict | None:
-        with db.session_scope(url) as session:
-            return orders.find_order(session, order_id)
-
-    return find_order
+def clock():
+    return Clock()
 
 
-def check(find, order_id, contact, failures=0):
-    return verify.check(find, order_id, contact, failures, MAX)
+@pytest.fixture
+def service(url, clock):
+    return verify.VerificationService(lambda: db.session_scope(url), LIMITS, clock)
+
+
+def fail_times(service, n, conversation="c-attacker", order_id="A-100234", contact=None, **kw):
+    """``n`` failed checks, each with a different wrong contact unless one is given."""
+    for i in range(n):
+        typed = contact or f"wrong{i}@example.jp"
+        result = service.verify(conversation, order_id, typed, **kw)
+        assert not result.verified
+    return result
 
 
 # --- the right pair ---------------------------------------------------------------------
@@ -82,14 +112,13 @@ def check(find, order_id, contact, failures=0):
         "090 1234 5678",
         "+81 90-1234-5678",
         "+819012345678",
+        "email:taro.yamada@example.jp",  # as a slot keeps it
     ],
 )
-def test_right_contact_in_any_form_verifies(find, contact):
-    result = check(find, "A-100234", contact)
-    assert result.verified
-    assert result.order["order_id"] == "A-100234"
-    assert result.failures == 0
-    assert not result.locked
+def test_right_contact_in_any_form_verifies(service, contact):
+    result = service.verify("c1", "A-100234", contact)
+    assert result.outcome is Outcome.VERIFIED
+    assert result.proof.order_id == "A-100234"
 
 
 @pytest.mark.parametrize(
@@ -97,42 +126,42 @@ def test_right_contact_in_any_form_verifies(find, contact):
     ["A-100234", "a-100234", "A100234", "a100234", "Ａ－１００２３４", "ａ１００２３４",
      "Aー100234", "A‐100234", "A−100234", " A-100234 "],
 )  # fmt: skip
-def test_order_id_in_any_typed_form_verifies(find, order_id):
-    result = check(find, order_id, "taro.yamada@example.jp")
-    assert result.verified
-    assert result.order["order_id"] == "A-100234"
+def test_order_id_in_any_typed_form_verifies(service, order_id):
+    assert service.verify("c1", order_id, "taro.yamada@example.jp").proof.order_id == "A-100234"
 
 
 @pytest.mark.parametrize("order_id", ["#1001", "1001", "＃１００１", "＃1001"])
-def test_shopify_style_order_numbers(find, order_id):
-    result = check(find, order_id, "ichiro@example.jp")
-    assert result.verified
-    assert result.order["order_id"] == "1001"
+def test_shopify_style_order_numbers(service, order_id):
+    assert service.verify("c1", order_id, "ichiro@example.jp").proof.order_id == "1001"
 
 
-def test_landline_and_phone_only_orders(find):
-    assert check(find, "B-200345", "0312345678").verified
-    assert check(find, "B-200345", "03-1234-5678").verified
-    assert check(find, "C-300456", "080-9876-5432").verified
+def test_landline_and_phone_only_orders(service):
+    assert service.verify("c1", "B-200345", "0312345678").verified
+    assert service.verify("c1", "B-200345", "03-1234-5678").verified
+    assert service.verify("c1", "C-300456", "080-9876-5432").verified
 
 
-def test_previous_failures_are_kept_on_success(find):
-    result = check(find, "A-100234", "taro.yamada@example.jp", failures=3)
-    assert result.verified
-    assert result.failures == 3
-    assert not result.locked
+# --- what a proof covers ------------------------------------------------------------------
 
 
-def test_contact_stored_in_a_slot_verifies_again(find):
-    contact = verify.parse_contact("TARO.YAMADA@example.jp")
-    assert str(contact) == "email:taro.yamada@example.jp"
-    assert check(find, "A-100234", str(contact)).verified
-    phone = verify.parse_contact("０９０-1234-5678")
-    assert str(phone) == "phone:09012345678"
-    assert check(find, "A-100234", str(phone)).verified
+def test_the_proof_names_the_order_and_the_other_orders_of_the_same_contact(service):
+    proof = service.verify("c1", "A-100234", "taro.yamada@example.jp").proof
+    assert proof.order_ids == ("A-100234", "A-100999")
+    assert proof.covers("a100999") and proof.covers("Ａ－１００２３４")
+    assert not proof.covers("B-200345")
+    assert not proof.covers(None) and not proof.covers(123)
 
 
-# --- the wrong pair -----------------------------------------------------------------------
+def test_a_proof_is_found_only_in_its_own_conversation(service):
+    proof = service.verify("c1", "A-100234", "taro.yamada@example.jp").proof
+    assert service.proof("c1", proof.id) == proof
+    assert service.proof("c2", proof.id) is None
+    assert service.proof("c1", "made-up") is None
+    assert service.proof("c1", None) is None
+    assert service.proof("c1", {"id": proof.id}) is None
+
+
+# --- failures -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -140,91 +169,125 @@ def test_contact_stored_in_a_slot_verifies_again(find):
     [
         ("A-100234", "hanako@example.com"),  # another customer's e-mail
         ("A-100234", "03-1234-5678"),  # another customer's phone
-        ("A-100234", "taro.yamada@example.com"),  # almost
-        ("A-100234", "090-1234-5679"),
-        ("B-200345", "taro.yamada@example.jp"),  # the right e-mail for another order
-        ("Z-999999", "taro.yamada@example.jp"),  # unknown order
-        ("Z-999999", "nobody@example.jp"),
-        ("A-1002345", "taro.yamada@example.jp"),  # one digit too many
-        ("100234", "taro.yamada@example.jp"),  # digits without the letters
-        ("A-100234", "山田 太郎"),  # a name is not a contact
+        ("A-100234", "taro.yamada@example.com"),  # one letter off
+        ("A-100234", "090-1234-5679"),  # one digit off
+        ("B-200345", "taro.yamada@example.jp"),  # right e-mail, someone else's order
+        ("Z-999999", "taro.yamada@example.jp"),  # no such order
+        ("A-1002345", "taro.yamada@example.jp"),
+        ("A-100234", "山田 太郎"),  # the name is not a contact
         ("A-100234", ""),
         ("A-100234", None),
         ("注文番号", "taro.yamada@example.jp"),
         (None, "taro.yamada@example.jp"),
-        ("C-300456", "@example.jp"),  # the phone-only order has no e-mail to match
+        (100234, "taro.yamada@example.jp"),  # a hand-typed payload with a number
+        ("A-100234", {"email": "taro.yamada@example.jp"}),  # ... or an object
     ],
 )
-def test_wrong_pair_fails_without_telling_anything(find, order_id, contact):
-    result = check(find, order_id, contact)
-    assert result == verify.Check(verified=False, order=None, failures=1, locked=False)
+def test_wrong_pair_fails_without_telling_anything(service, order_id, contact):
+    result = service.verify("c1", order_id, contact)
+    assert result == verify.Result(Outcome.FAILED, None, attempts_left=4)
 
 
-def test_unknown_order_and_wrong_email_give_the_same_result(find):
-    unknown = check(find, "Z-999999", "taro.yamada@example.jp", failures=2)
-    wrong = check(find, "A-100234", "hanako@example.com", failures=2)
+def test_unknown_order_and_wrong_email_give_the_same_result(service):
+    unknown = service.verify("c1", "Z-999999", "taro.yamada@example.jp")
+    wrong = service.verify("c2", "A-100234", "nobody@example.jp")
     assert unknown == wrong
-    assert (unknown.verified, unknown.order, unknown.failures) == (False, None, 3)
-    assert type(unknown) is type(wrong)
-    assert unknown.attempts_left(MAX) == wrong.attempts_left(MAX) == 2
 
 
-# --- counting and lockout -----------------------------------------------------------------
+def test_the_fifth_failure_locks_the_conversation_and_then_nothing_is_checked(service):
+    results = [service.verify("c1", "A-100234", f"x{i}@example.jp") for i in range(5)]
+    assert [r.attempts_left for r in results] == [4, 3, 2, 1, 0]
+    assert results[-1].outcome is Outcome.LOCKED
+    assert service.is_locked("c1") and not service.is_locked("c2")
+    # even the right pair is not checked any more in this conversation
+    assert service.verify("c1", "A-100234", "taro.yamada@example.jp").outcome is Outcome.LOCKED
 
 
-def test_failures_count_up_and_attempts_left_count_down(find):
-    failures = 0
-    for attempt in range(1, MAX):
-        result = check(find, "A-100234", "wrong@example.jp", failures)
-        failures = result.failures
-        assert failures == attempt
-        assert result.attempts_left(MAX) == MAX - attempt
-        assert not result.locked
+def test_the_conversation_lock_survives_a_new_service_and_ends_after_its_window(url, clock):
+    first = verify.VerificationService(lambda: db.session_scope(url), LIMITS, clock)
+    fail_times(first, 5, conversation="c1", order_id="Z-1111")
+    again = verify.VerificationService(lambda: db.session_scope(url), LIMITS, clock)  # restart
+    assert again.is_locked("c1")
+    clock.advance(hours=24, seconds=1)
+    assert not again.is_locked("c1")
 
 
-def test_fifth_failure_locks(find):
-    result = check(find, "A-100234", "wrong@example.jp", failures=MAX - 1)
-    assert result.failures == MAX
-    assert result.locked
-    assert not result.verified
-    assert result.attempts_left(MAX) == 0
+def test_a_success_resets_nothing(service):
+    fail_times(service, 4, conversation="c1")
+    assert service.verify("c1", "A-100234", "taro.yamada@example.jp").verified
+    assert service.verify("c1", "A-100234", "x@example.jp").outcome is Outcome.LOCKED
 
 
-def test_sixth_attempt_is_not_even_checked(find):
-    looked_up = []
-
-    def spy(order_id):
-        looked_up.append(order_id)
-        return find(order_id)
-
-    failures = 0
-    for _ in range(MAX):
-        failures = verify.check(spy, "A-100234", "wrong@example.jp", failures, MAX).failures
-    assert len(looked_up) == MAX
-    result = verify.check(spy, "A-100234", "taro.yamada@example.jp", failures, MAX)
-    assert result == verify.Check(verified=False, order=None, failures=MAX, locked=True)
-    assert len(looked_up) == MAX  # the database was not asked at all
+def test_enumerating_order_numbers_with_one_email_is_stopped_by_the_contact_limit(service):
+    # 30 fresh conversations, one guess each, the e-mail known: blocked after 10 failures
+    outcomes = [
+        service.verify(f"conv-{n}", f"A-{100200 + n}", "taro.yamada@example.jp").outcome
+        for n in range(30)
+    ]
+    assert outcomes[:10] == [Outcome.FAILED] * 10
+    assert set(outcomes[10:]) == {Outcome.BLOCKED}  # A-100234 (n=34) is never reached
+    # the real order with that e-mail is not checked either, until the window passes
+    assert service.verify("mine", "A-100234", "taro.yamada@example.jp").outcome is Outcome.BLOCKED
 
 
-def test_nothing_is_looked_up_without_a_contact(find):
-    looked_up = []
-    verify.check(looked_up.append, "A-100234", "not a contact", 0, MAX)
-    verify.check(looked_up.append, "garbage", "taro.yamada@example.jp", 0, MAX)
-    assert looked_up == []
+def test_the_contact_limit_counts_the_contact_in_any_typed_form(service, clock):
+    for n in range(10):
+        typed = (
+            "TARO.YAMADA@EXAMPLE.JP" if n % 2 else "ｔａｒｏ．ｙａｍａｄａ＠ｅｘａｍｐｌｅ．ｊｐ"
+        )
+        service.verify(f"conv-{n}", f"Z-{900000 + n}", typed)
+    assert service.verify("x", "A-100234", "taro.yamada@example.jp").outcome is Outcome.BLOCKED
+    clock.advance(hours=24, seconds=1)
+    assert service.verify("x", "A-100234", "taro.yamada@example.jp").verified
 
 
-def test_is_order_of():
-    contact = verify.parse_contact("taro.yamada@example.jp")
+def test_guessing_phone_numbers_for_one_order_is_stopped_by_the_order_limit(service, clock):
+    for n in range(50):
+        service.verify(f"conv-{n}", "A-100234", f"090-0000-{n:04d}")
+    assert service.verify("x", "a100234", "taro.yamada@example.jp").outcome is Outcome.BLOCKED
+    assert service.verify("x", "B-200345", "hanako@example.com").verified  # other numbers fine
+    clock.advance(minutes=61)
+    assert service.verify("y", "A-100234", "taro.yamada@example.jp").verified
+
+
+def test_the_client_limit_counts_remote_addresses_only(service, clock):
+    for n in range(30):
+        service.verify(f"conv-{n}", f"Z-{800000 + n}", f"a{n}@example.jp", client="203.0.113.7")
+    blocked = service.verify("x", "A-100234", "taro.yamada@example.jp", client="203.0.113.7")
+    assert blocked.outcome is Outcome.BLOCKED
+    assert service.verify("x", "A-100234", "taro.yamada@example.jp", client="203.0.113.8").verified
+    for n in range(40):  # loopback (the proxy itself, tests) is never counted
+        service.verify(f"l-{n}", f"Z-{700000 + n}", f"b{n}@example.jp", client="127.0.0.1")
+    assert service.verify("y", "A-100234", "taro.yamada@example.jp", client="127.0.0.1").verified
+    clock.advance(minutes=61)
+    assert service.verify("z", "A-100234", "taro.yamada@example.jp", client="203.0.113.7").verified
+
+
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [("203.0.113.7", "203.0.113.7"), ("2001:db8::1", "2001:db8::1"), ("127.0.0.1", None),
+     ("::1", None), ("127.8.9.10", None), ("not an ip", None), (None, None), (42, None)],
+)  # fmt: skip
+def test_remote_client(address, counted):
+    assert verify.remote_client(address) == counted
+
+
+def test_limits_use_the_real_clock_not_shop_now(url, monkeypatch):
+    service = verify.VerificationService(lambda: db.session_scope(url), LIMITS)
+    monkeypatch.setenv("SHOP_NOW", "2020-01-01T00:00:00+09:00")
+    fail_times(service, 5, conversation="c1")
+    monkeypatch.setenv("SHOP_NOW", "2030-01-01T00:00:00+09:00")  # "now" jumps: still locked
+    assert service.is_locked("c1")
+
+
+def test_parse_contact_and_is_order_of():
+    contact = verify.parse_contact("TARO.YAMADA@example.jp")
+    assert str(contact) == "email:taro.yamada@example.jp"
+    assert str(verify.parse_contact("０９０-1234-5678")) == "phone:09012345678"
+    assert verify.parse_contact("山田") is None and verify.parse_contact(5) is None
     assert verify.is_order_of(TARO, contact)
     assert not verify.is_order_of(HANAKO, contact)
     assert not verify.is_order_of(None, contact)
     assert not verify.is_order_of(TARO, None)
     assert verify.is_order_of(PHONE_ONLY, verify.parse_contact("080-9876-5432"))
     assert not verify.is_order_of(PHONE_ONLY, verify.parse_contact("080-9876-5433"))
-
-
-def test_a_blocked_order_number_is_not_checked_even_with_the_right_contact():
-    order = {"order_id": "A-100234", "customer": {"email": "taro@example.jp", "phone": None}}
-    result = verify.check(lambda oid: order, "A-100234", "taro@example.jp", 0, 5,
-                          order_blocked=True)  # fmt: skip
-    assert not result.verified and result.order is None and result.failures == 1
