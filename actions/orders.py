@@ -1,46 +1,65 @@
-"""action_answer_order: every question about an order, answered only for a verified customer."""
+"""action_answer_order: every question about an order, answered only from a proof.
+
+The action never verifies: when this conversation has no proof covering the order asked
+about, it hands over to verify_form, whose end runs this action again (data/rules.yml).
+"""
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     ORDER_TOPICS,
+    ShopAction,
     latest_intent,
     latest_text,
     offer_human,
+    proof_of,
     say,
+    services,
     session,
-    settings,
+    text_slot,
 )
-from actions.verification import check_events
-from bot import orders, status, verify
-from bot.identifiers import canonical_order_id
+from bot import orders, status
+from bot.identifiers import canonical_order_id, find_identifiers
 from bot.messages import topic_name
 from bot.settings import now
-from bot.tracking import TrackingClient
-
-logger = logging.getLogger(__name__)
+from bot.verify import Proof
 
 # 「送り状番号は？」 and 「他の注文は？」 after verification get a short, focused answer.
 ASKS_TRACKING_NUMBER = re.compile(r"送り状|伝票|追跡番号|問い?合わ?せ番号|トラッキング")
 ASKS_OTHER_ORDERS = re.compile(r"(他|ほか|別)の(ご)?注文|ほかにも注文|注文(の)?一覧")
 # Topics the chat can answer itself; for the others it offers a person after verification.
 ANSWERED_HERE = ("order_status", "payment_status", "refund_status")
+# An order question written with the order number and contact is sometimes read as plain
+# `inform`; when the words around the identifiers say more, the runner-up intent is the topic.
+RUNNER_UP_CONFIDENCE = 0.15
 
 
-@functools.lru_cache(maxsize=1)
-def tracking_client() -> TrackingClient:
-    return TrackingClient.from_settings(settings())
+def asked_topic(tracker: Tracker) -> str | None:
+    """The order topic of the latest message, if it names one."""
+    intent = latest_intent(tracker)
+    if intent in ORDER_TOPICS:
+        return intent
+    if intent != "inform":
+        return None
+    text = latest_text(tracker)
+    rest = text
+    for start, end, _kind in reversed(find_identifiers(text)):
+        rest = rest[:start] + rest[end:]
+    if len(re.sub(r"[\s、。,.!！?？]|です|お願いします|はい", "", rest)) < 4:
+        return None  # only identifiers and fillers: no new topic
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        name, confidence = ranked.get("name"), ranked.get("confidence") or 0
+        if name in ORDER_TOPICS and confidence >= RUNNER_UP_CONFIDENCE:
+            return name
+    return None
 
 
 def live_tracking(order: dict):
@@ -48,98 +67,94 @@ def live_tracking(order: dict):
     shipment = order.get("shipment") or {}
     if order["status"] not in status.SHIPPED or not shipment.get("tracking_number"):
         return None
-    return tracking_client().lookup(shipment.get("carrier") or "", shipment["tracking_number"])
+    tracking = services().tracking
+    return tracking.lookup(shipment.get("carrier") or "", shipment["tracking_number"])
 
 
-class ActionAnswerOrder(Action):
+def answer_verified(
+    dispatcher: CollectingDispatcher, tracker: Tracker, proof: Proof, order_id: str, topic: str
+) -> list[dict[str, Any]]:
+    """The answer about ``order_id``, which ``proof`` covers, on ``topic``."""
+    shop = services().settings
+    text = latest_text(tracker)
+    with session() as db:
+        order = orders.find_order(db, order_id)
+        mine = orders.orders_for_contact(db, **{proof.contact.kind: proof.contact.value})
+    if order is None:  # removed since it was proven
+        say(dispatcher, "order_lookup_failed")
+        return []
+    others = [o for o in mine if proof.covers(o["order_id"]) and o["order_id"] != order["order_id"]]
+    if ASKS_OTHER_ORDERS.search(text):
+        _list_others(dispatcher, order, others)
+        return []
+    if ASKS_TRACKING_NUMBER.search(text) and topic == "order_status":
+        dispatcher.utter_message(text=status.tracking_only(order, settings=shop))
+        return []
+    tracking = live_tracking(order) if topic in ("order_status", "report_problem") else None
+    answer = status.describe(order, settings=shop, now=now(shop), tracking=tracking, topic=topic)
+    dispatcher.utter_message(text=answer.text)
+    if topic not in ANSWERED_HERE:
+        return offer_human(dispatcher, "topic_needs_staff", reason=topic, topic=topic_name(topic))
+    if others:
+        _list_others(dispatcher, order, others)
+    return []
+
+
+def _list_others(dispatcher: CollectingDispatcher, order: dict, others: list[dict]) -> None:
+    if not others:
+        say(dispatcher, "no_other_orders", order_id=order["order_id"])
+        return
+    shop = services().settings
+    buttons = [
+        {
+            "title": status.other_order_label(other, shop),
+            "payload": f'/order_status{{"order_id": "{other["order_id"]}"}}',
+        }
+        for other in others[:10]
+    ]
+    say(dispatcher, "other_orders", buttons=buttons, count=len(others))
+
+
+class ActionAnswerOrder(ShopAction):
     def name(self) -> str:
         return "action_answer_order"
 
-    async def run(
+    def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker)
-        topic = intent if intent in ORDER_TOPICS else tracker.get_slot("topic") or "order_status"
-        if intent == "report_problem":  # the customer has just told us: apologise first
+        asked = asked_topic(tracker)
+        topic = asked or text_slot(tracker, "topic") or "order_status"
+        if topic not in ORDER_TOPICS:
+            topic = "order_status"
+        if asked == "report_problem":  # the customer has just told us: apologise first
             say(dispatcher, "problem_apology")
-        elif intent in ORDER_TOPICS and intent not in ANSWERED_HERE:
-            say(dispatcher, "topic_ack", topic=topic_name(intent))
-        try:
-            return [SlotSet("topic", topic), *self._answer(dispatcher, tracker, topic)]
-        except SQLAlchemyError:
-            logger.exception("order lookup failed for conversation %s", tracker.sender_id)
-            say(dispatcher, "order_lookup_failed")
-            return []
+        elif asked in ORDER_TOPICS and asked not in ANSWERED_HERE:
+            say(dispatcher, "topic_ack", topic=topic_name(asked))
+        return [SlotSet("topic", topic), *self._answer(dispatcher, tracker, topic)]
 
     def _answer(self, dispatcher, tracker: Tracker, topic: str) -> list[dict[str, Any]]:
         state = tracker.get_slot("verification")
-        order_id = canonical_order_id(tracker.get_slot("order_id") or "")
+        limits = services().settings.verification
         if state == "locked":
-            offer_human(
-                dispatcher, "verify_locked", max_attempts=settings().max_verification_attempts
+            return offer_human(
+                dispatcher,
+                "verify_locked",
+                reason="verification_locked",
+                max_attempts=limits.per_conversation,
             )
-            return []
-        if state != "verified":
-            contact = tracker.get_slot("contact")
-            if order_id and contact:
-                events = check_events(dispatcher, tracker, order_id, contact)
-                verified = SlotSet("verification", "verified") in events
-                if not verified:
-                    return [*events, FollowupAction("verify_form")]
-                return events + self._verified_answer(
-                    dispatcher, tracker, order_id, verify.parse_contact(contact), topic
-                )
-            return [FollowupAction("verify_form")]
-        contact = verify.parse_contact(tracker.get_slot("verified_contact"))
-        return self._verified_answer(dispatcher, tracker, order_id, contact, topic)
-
-    def _verified_answer(self, dispatcher, tracker, order_id, contact, topic):
-        text = latest_text(tracker)
-        with session() as db:
-            order = orders.find_order(db, order_id) if order_id else None
-            if not verify.is_order_of(order, contact):
-                # Another order than the verified one: same wording whether it exists or not.
-                # (No order number at all: the form just asks for one, never "ご注文 None".)
-                if order_id:
-                    say(dispatcher, "other_order_needs_verification", order_id=order_id)
-                return [
-                    SlotSet("verification", None),
-                    SlotSet("contact", None),
-                    FollowupAction("verify_form"),
-                ]
-            mine = orders.orders_for_contact(
-                db, **{"email" if contact.kind == "email" else "phone": contact.value}
-            )
-        others = [o for o in mine if o["order_id"] != order["order_id"]]
-        if ASKS_OTHER_ORDERS.search(text):
-            self._list_others(dispatcher, order, others)
-            return []
-        if ASKS_TRACKING_NUMBER.search(text) and topic == "order_status":
-            dispatcher.utter_message(text=status.tracking_only(order, settings=settings()))
-            return []
-        shop = settings()
-        tracking = live_tracking(order) if topic in ("order_status", "report_problem") else None
-        answer = status.describe(
-            order, settings=shop, now=now(shop), tracking=tracking, topic=topic
-        )
-        dispatcher.utter_message(text=answer.text)
-        if topic not in ANSWERED_HERE:
-            offer_human(dispatcher, "topic_needs_staff", topic=topic_name(topic))
-        elif others:
-            self._list_others(dispatcher, order, others)
-        return []
-
-    @staticmethod
-    def _list_others(dispatcher, order: dict, others: list[dict]) -> None:
-        if not others:
-            say(dispatcher, "no_other_orders", order_id=order["order_id"])
-            return
-        shop = settings()
-        buttons = [
-            {
-                "title": status.other_order_label(other, shop),
-                "payload": f'/order_status{{"order_id": "{other["order_id"]}"}}',
-            }
-            for other in others[:10]
-        ]
-        say(dispatcher, "other_orders", buttons=buttons, count=len(others))
+        if state == "blocked":
+            return offer_human(dispatcher, "verify_blocked", reason="verification_locked")
+        proof = proof_of(tracker) if state == "verified" else None
+        if proof is None:
+            return [SlotSet("verification", None), FollowupAction("verify_form")]
+        order_id = canonical_order_id(text_slot(tracker, "order_id") or "") or proof.order_id
+        if not proof.covers(order_id):
+            # Another order than the proven ones: same wording whether it exists or not.
+            say(dispatcher, "other_order_needs_verification", order_id=order_id)
+            return [
+                SlotSet("verification", None),
+                SlotSet("verification_id", None),
+                SlotSet("contact", None),
+                FollowupAction("verify_form"),
+            ]
+        return answer_verified(dispatcher, tracker, proof, order_id, topic)

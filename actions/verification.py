@@ -1,8 +1,15 @@
-"""verify_form's validation: canonical values, the order/contact check, hints and lockout."""
+"""verify_form's validation: the only place where a customer is verified.
+
+It collects the order number and the e-mail or phone (canonical), hands the pair to the
+verification service (bot/verify.py) off the event loop, and turns the result into slots:
+``verification`` (verified / locked / blocked) and ``verification_id``, the id of the proof
+that the other actions look up.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
+import logging
 import re
 from typing import Any
 
@@ -10,11 +17,13 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import latest_intent, latest_text, say, session, settings
-from bot import orders, verify
+from actions.common import client_address, latest_intent, latest_text, say, services
+from bot import verify
 from bot.identifiers import canonical_order_id, normalize_width
-from bot.settings import now
+
+logger = logging.getLogger(__name__)
 
 # A Shopify-style number typed alone ("1001", "＃１００１です") when asked for the order number;
 # elsewhere bare digits are not taken for an order number (the entity pattern needs 番号 or #).
@@ -36,48 +45,24 @@ LEFT_TO_RULES = {
     "deny",
     "out_of_scope",
 }
+# The form is over: verified, or no more checks for this conversation or these details.
+FINISHED = ("verified", "locked", "blocked")
 
 
-def check_events(
-    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str | None, contact: str | None
-) -> list[dict[str, Any]]:
-    """Check order number + contact; say the result when it failed; return the slot events."""
-    shop = settings()
-    failures = int(tracker.get_slot("verify_failures") or 0)
-    moment = now(shop)
-    with session() as db:
-        since = moment - dt.timedelta(minutes=shop.order_failure_window_minutes)
-        blocked = verify.recent_failures(db, order_id, since) >= shop.order_max_failures
-        result = verify.check(
-            lambda oid: orders.find_order(db, oid),
-            order_id,
-            contact,
-            failures,
-            shop.max_verification_attempts,
-            order_blocked=blocked,
-        )
-        if not result.verified and failures < shop.max_verification_attempts:
-            verify.record_failure(db, order_id, moment)
+def result_events(dispatcher: CollectingDispatcher, result: verify.Result) -> list[dict]:
+    """Say how the check went (failures only; locked/blocked are said by the answer)."""
     if result.verified:
         say(dispatcher, "verified")
         return [
             SlotSet("verification", "verified"),
-            SlotSet("verified_contact", str(verify.parse_contact(contact))),
-            SlotSet("order_id", result.order["order_id"]),
+            SlotSet("verification_id", result.proof.id),
+            SlotSet("order_id", result.proof.order_id),
         ]
-    events = [
-        SlotSet("verify_failures", float(result.failures)),
-        SlotSet("order_id", None),
-        SlotSet("contact", None),
-    ]
-    if result.locked:
-        return [*events, SlotSet("verification", "locked")]
-    say(
-        dispatcher,
-        "verify_failed",
-        attempts_left=result.attempts_left(shop.max_verification_attempts),
-    )
-    return events
+    cleared = [SlotSet("order_id", None), SlotSet("contact", None)]
+    if result.outcome is verify.Outcome.FAILED:
+        say(dispatcher, "verify_failed", attempts_left=result.attempts_left)
+        return cleared
+    return [*cleared, SlotSet("verification", result.outcome.value)]
 
 
 class ValidateVerifyForm(FormValidationAction):
@@ -86,6 +71,17 @@ class ValidateVerifyForm(FormValidationAction):
     def name(self) -> str:
         return "validate_verify_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except SQLAlchemyError:
+            logger.exception("verification failed for conversation %s", tracker.sender_id)
+            say(dispatcher, "system_error")
+            # stop the form: the rule after it answers with what it has (nothing verified)
+            return [SlotSet("requested_slot", None), SlotSet("verification", "blocked")]
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -93,8 +89,8 @@ class ValidateVerifyForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("verification") in ("verified", "locked"):
-            return []  # done: verified, or no more attempts
+        if tracker.get_slot("verification") in FINISHED:
+            return []
         return domain_slots
 
     def extract_order_id(
@@ -108,22 +104,31 @@ class ValidateVerifyForm(FormValidationAction):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"order_id": canonical_order_id(str(value or ""))}
+        return {"order_id": canonical_order_id(value) if isinstance(value, str) else None}
 
     def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        contact = verify.parse_contact(str(value or ""))
+        contact = verify.parse_contact(value)
         return {"contact": str(contact) if contact else None}
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        service = services().verification
+        if tracker.slots.get("verification") is None:
+            if await asyncio.to_thread(service.is_locked, tracker.sender_id):
+                # locked earlier (another session, /restart): do not ask again
+                tracker.slots["verification"] = "locked"
+                return [*events, SlotSet("verification", "locked")]
         order_id = tracker.slots.get("order_id")
         contact = tracker.slots.get("contact")
         if order_id and contact and tracker.slots.get("verification") is None:
-            checked = check_events(dispatcher, tracker, order_id, contact)
+            result = await asyncio.to_thread(
+                service.verify, tracker.sender_id, order_id, contact, client_address(tracker)
+            )
+            checked = result_events(dispatcher, result)
             tracker.slots.update({e["name"]: e["value"] for e in checked})
             return events + checked
         requested = tracker.get_slot("requested_slot")

@@ -35,6 +35,23 @@ class HandoffStatus(str, enum.Enum):
     CLOSED = "closed"
 
 
+# Why a conversation was handed over (the operators' queue shows it as is).
+REASONS = (
+    "human_request",  # the customer asked for a person
+    "complaint",
+    "verification_locked",  # too many failed checks, or the details are blocked for a while
+    "fallback",  # the bot did not understand twice in a row
+    "cancel_order",
+    "change_order",
+    "change_delivery",
+    "return_request",
+    "report_problem",
+    "repair_request",
+    "product_question",
+    "refund_status",
+    "other",
+)
+
 OPEN_STATUSES = (HandoffStatus.WAITING.value, HandoffStatus.CLAIMED.value)
 _OPEN_SQL = text("status IN ('waiting', 'claimed')")
 

@@ -47,6 +47,7 @@ PLAUSIBLE = {
     "reason": "年末の注文集中",
     "new_estimate": dt.date(2026, 11, 27),
     "coupon_amount": 500,
+    "limit": "2,000",
     "coupon_code": "SORRY500",
     "coupon_until": dt.date(2026, 12, 24),
     "note": "年末年始はご注文と配送が大変混み合います。",

@@ -26,13 +26,13 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.common
-import actions.orders
+from actions.dialogue import ActionOfferHuman, ActionReplyNo, ActionReplyYes
 from actions.handoff import ActionHumanHandoff
 from actions.orders import ActionAnswerOrder
 from actions.verification import ValidateVerifyForm
 from bot import db, importer, settings
 from bot.fake_tracking import FakeTrackingServer, trackings_from_orders
-from bot.verify import VerificationFailure
+from bot.verify import Verification, VerificationFailure
 from tests.conftest import ROOT
 
 DEMO_FILE = ROOT / "bot" / "demo" / "orders.json"
@@ -51,6 +51,13 @@ ORDER_INTENTS = {
 }  # fmt: skip
 # data/rules.yml: these stop the form (the others are answered and the form asks again).
 STOP_FORM = {"human_handoff", "complaint", "goodbye", "deny", "out_of_scope"}
+# data/rules.yml outside the form: the custom actions that answer these intents.
+OTHER_RULES = {
+    "human_handoff": ActionHumanHandoff,
+    "affirm": ActionReplyYes,
+    "deny": ActionReplyNo,
+    "complaint": ActionOfferHuman,
+}
 
 
 # --- environment ----------------------------------------------------------------------------
@@ -81,11 +88,19 @@ def tracking_server() -> FakeTrackingServer:
 def forget_failed_checks(url: str) -> None:
     with db.session_scope(url) as session:
         session.query(VerificationFailure).delete()
+        session.query(Verification).delete()
 
 
 def clear_caches() -> None:
     settings._load.cache_clear()
-    actions.orders.tracking_client.cache_clear()
+    actions.common.services.cache_clear()
+
+
+def prove(order_id: str, contact: str, sender_id: str) -> dict:
+    """Verify through the real service; the slots a conversation then has."""
+    result = actions.common.services().verification.verify(sender_id, order_id, contact)
+    assert result.verified, (order_id, contact)
+    return {"verification": "verified", "verification_id": result.proof.id, "order_id": order_id}
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +169,7 @@ def make_tracker(
     return Tracker.from_dict(
         {
             "sender_id": sender_id or new_sender(),
-            "slots": {"verify_failures": 0.0, **(slots or {})},
+            "slots": dict(slots or {}),
             "latest_message": latest,
             "events": history,
             "paused": False,
@@ -184,7 +199,16 @@ def run(action: Action, tracker: Tracker, domain: dict) -> tuple[list[dict], lis
     """(events, messages) of one action run."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, domain))
-    return events, dispatcher.messages
+    return events, [_rendered(message, domain) for message in dispatcher.messages]
+
+
+def _rendered(message: dict, domain: dict) -> dict:
+    """A message naming a domain response filled in, as Rasa's NLG does."""
+    name = message.get("response")
+    if not name:
+        return message
+    [variant, *_] = domain["responses"][name]  # KeyError: a response the domain lacks
+    return {**message, "text": variant.get("text", ""), "buttons": variant.get("buttons", [])}
 
 
 def slot_events(events: list[dict]) -> dict:
@@ -226,7 +250,6 @@ class Dialogue:
         self.domain = domain
         self.sender_id = sender_id or new_sender()
         self.slots: dict = {name: None for name in domain["slots"]}
-        self.slots["verify_failures"] = 0.0
         self.slots.update(slots)
         self.events: list[dict] = []
         self.active_loop: str | None = None
@@ -250,10 +273,9 @@ class Dialogue:
                 self._form_step(candidates)
             else:  # the rules stop the form
                 self._apply([ActiveLoop(None), SlotSet("requested_slot", None)])
-                if intent == "human_handoff":
-                    self.run(ActionHumanHandoff())
-        elif intent == "human_handoff":
-            self.run(ActionHumanHandoff())
+                self._act(ActionHumanHandoff() if intent == "human_handoff" else ActionOfferHuman())
+        elif intent in OTHER_RULES:
+            self._act(OTHER_RULES[intent]())
         elif intent in ORDER_INTENTS:
             self._answer()
         return self.turn
@@ -264,6 +286,10 @@ class Dialogue:
         return texts(self.turn)
 
     # -- the bot acts --
+
+    def _act(self, action: Action) -> None:
+        events = self.run(action)
+        self._apply([ActionExecuted(action.name()), *events])
 
     def run(self, action: Action, extra_events: Iterable[dict] = ()) -> list[dict]:
         tracker = self._tracker(extra_events)

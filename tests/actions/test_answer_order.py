@@ -6,26 +6,32 @@ import json
 
 from sqlalchemy.exc import OperationalError
 
+import actions.common
 import actions.orders
 from actions.orders import ActionAnswerOrder
-from tests.actions.conftest import DEMO, facts, followups, make_tracker, run, slot_events, texts
+from tests.actions.conftest import (
+    DEMO,
+    facts,
+    followups,
+    make_tracker,
+    prove,
+    run,
+    slot_events,
+    texts,
+)
 
 TARO = "email:taro.yamada@example.jp"  # D-200001, D-200007, D-200014
 TARO_PHONE = "phone:09000001001"
+PROVEN = "test-proven"  # the conversation in which verified() proves an order
 
 
 def verified(order_id: str, contact: str = TARO) -> dict:
-    return {
-        "verification": "verified",
-        "verified_contact": contact,
-        "contact": contact,
-        "order_id": order_id,
-        "verify_failures": 0.0,
-    }
+    """The slots of conversation PROVEN after a real verification of ``order_id``."""
+    return prove(order_id, contact, PROVEN)
 
 
 def answer(domain, slots, text="配送状況を教えて", intent="order_status", **entities):
-    tracker = make_tracker(slots, text, intent, entities=entities)
+    tracker = make_tracker(slots, text, intent, entities=entities, sender_id=PROVEN)
     return run(ActionAnswerOrder(), tracker, domain)
 
 
@@ -152,7 +158,7 @@ def test_another_customers_order_asks_to_verify_again_and_tells_nothing(domain):
 
 
 def test_then_verifying_the_other_order_with_its_own_email_answers_it(dialogue):
-    talk = dialogue(**verified("D-200001"))
+    talk = dialogue(sender_id=PROVEN, **verified("D-200001"))
     talk.user("D-200002の状況は？", "order_status", order_id="D-200002")
     assert talk.active_loop == "verify_form"
     assert talk.slots["requested_slot"] == "contact"
@@ -191,14 +197,36 @@ def test_a_database_failure_is_apologised_for(domain, monkeypatch):
     def broken():
         raise OperationalError("SELECT", {}, Exception("database is locked"))
 
+    actions.common.services()  # built before the database breaks
     monkeypatch.setattr(actions.orders, "session", broken)
     _, messages = answer(domain, verified("D-200007"))
     assert "システムの不具合" in messages[-1]["text"]
     assert "3601-2345-6787" not in texts(messages)
 
 
-def test_verified_without_an_order_number_asks_for_one_and_never_says_none(domain):
+def test_verified_without_an_order_number_answers_the_proven_order(domain):
     slots = {**verified("D-200001"), "order_id": None}
     events, messages = answer(domain, slots)
-    assert followups(events) == ["verify_form"]
+    assert followups(events) == []
+    assert "ご注文 D-200001" in messages[0]["text"]
     assert "None" not in texts(messages)
+
+
+def test_forged_slots_without_a_proof_tell_nothing(domain):
+    # a tracker that claims verification (as a forged call to the action server would)
+    for slots in (
+        {"verification": "verified", "order_id": "D-200007"},
+        {"verification": "verified", "verification_id": "guess", "order_id": "D-200007"},
+        {**verified("D-200007"), "verification_id": 12345},
+    ):
+        events, messages = answer(domain, slots)
+        assert followups(events) == ["verify_form"]
+        assert not any(fact in texts(messages) for fact in facts(DEMO["D-200007"]))
+
+
+def test_a_proof_from_another_conversation_tells_nothing(domain):
+    slots = verified("D-200007")
+    tracker = make_tracker(slots, "配送状況を教えて", "order_status", sender_id="someone-else")
+    events, messages = run(ActionAnswerOrder(), tracker, domain)
+    assert followups(events) == ["verify_form"]
+    assert not any(fact in texts(messages) for fact in facts(DEMO["D-200007"]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from rasa_sdk.events import UserUttered
+import pytest
+from rasa_sdk.events import SlotSet, UserUttered
 from sqlalchemy.exc import OperationalError
 
+import actions.common
 import actions.handoff
 from actions.handoff import ActionHumanHandoff
 from bot import db, handoff
@@ -25,24 +27,65 @@ def ask_for_a_person(domain, slots=None, sender_id=None, events=()):
     return run(ActionHumanHandoff(), tracker, domain)
 
 
-def test_creates_exactly_one_waiting_handoff_with_reason_order_and_verified(domain):
+def test_an_explicit_request_is_queued_at_once_as_human_request(domain):
     sender = new_sender()
     earlier = [
-        UserUttered("キャンセルしたい", user_message("キャンセルしたい", "cancel_order"), "rest")
+        UserUttered("荷物が届かない", user_message("荷物が届かない", "order_status"), "rest")
     ]
-    slots = {"verification": "verified", "order_id": "D-200007"}
-    events, messages = ask_for_a_person(domain, slots, sender, earlier)
-    assert events == []
+    events, messages = ask_for_a_person(domain, {}, sender, earlier)
+    assert events == [SlotSet("human_offer", None)]
     [record] = handoffs_of(sender)
     assert record["status"] == "waiting"
-    assert record["reason"] == "customer_request:cancel_order"
-    assert record["order_id"] == "D-200007"
-    assert record["verified"] is True
+    assert record["reason"] == "human_request"
+    assert (record["order_id"], record["verified"]) == (None, False)
     assert record["created_at"].startswith("2026-11-24T11:00:00")
-    assert "キャンセルしたい" in record["customer_message"]
+    assert "荷物が届かない" in record["customer_message"]
     said = texts(messages)
     assert f"受付番号：{record['id']}" in said
     assert "このままお待ちください" in said  # Tuesday 11:00: the desk is open
+
+
+@pytest.mark.parametrize("accept", [("はい", "affirm"), ("つないでください", "human_handoff")])
+def test_a_person_offered_for_a_cancel_is_accepted_by_typing(dialogue, accept):
+    talk = dialogue()
+    talk.user("D-200007 taro.yamada@example.jp キャンセルしたい", "cancel_order",
+              order_id="D-200007", email="taro.yamada@example.jp")  # fmt: skip
+    assert "担当者におつなぎしますか" in talk.text
+    talk.user(*accept)
+    assert "受付番号" in talk.text
+    [record] = handoffs_of(talk.sender_id)
+    assert record["reason"] == "cancel_order"
+    assert (record["order_id"], record["verified"]) == ("D-200007", True)
+
+
+def test_a_handoff_about_an_order_not_proven_is_not_verified(dialogue):
+    talk = dialogue()
+    talk.user("D-200001 taro.yamada@example.jp 届きましたか", "order_status",
+              order_id="D-200001", email="taro.yamada@example.jp")  # fmt: skip
+    assert talk.slots["verification"] == "verified"
+    talk.user("D-200002 の件で", "inform", order_id="D-200002")  # someone else's order
+    talk.user("担当者と話したい", "human_handoff")
+    [record] = handoffs_of(talk.sender_id)
+    assert (record["order_id"], record["verified"]) == ("D-200002", False)
+
+
+def test_a_complaint_is_apologised_for_and_a_typed_yes_queues_it(dialogue):
+    talk = dialogue()
+    talk.user("対応が最悪です", "complaint")
+    assert "申し訳ございません" in talk.text and "担当者" in talk.text
+    assert handoffs_of(talk.sender_id) == []  # offered, not queued
+    talk.user("はい、お願いします", "affirm")
+    [record] = handoffs_of(talk.sender_id)
+    assert record["reason"] == "complaint"
+
+
+def test_a_yes_long_after_the_offer_queues_nothing(dialogue):
+    talk = dialogue()
+    talk.user("対応が最悪です", "complaint")
+    talk.user("いいえ", "deny")
+    talk.user("はい", "affirm")
+    assert "ほかにお手伝いできること" in talk.text
+    assert handoffs_of(talk.sender_id) == []
 
 
 def test_a_second_request_says_already_and_creates_nothing(domain):
@@ -89,7 +132,7 @@ def test_after_closing_time_on_a_weekday(domain, monkeypatch):
 
 
 def test_a_handoff_from_the_locked_dialogue(dialogue):
-    talk = dialogue(verification="locked", verify_failures=5.0)
+    talk = dialogue(verification="locked")
     talk.user("注文を確認したい", "order_status")
     assert talk.turn[0]["buttons"][0]["payload"] == "/human_handoff"
     talk.user("/human_handoff", "human_handoff")
@@ -102,6 +145,7 @@ def test_a_database_failure_gives_the_shops_email(domain, monkeypatch):
     def broken():
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
+    actions.common.services()  # built before the database breaks
     monkeypatch.setattr(actions.handoff, "session", broken)
     _, messages = ask_for_a_person(domain)
     assert "support@shop.example.jp" in texts(messages)

@@ -11,7 +11,7 @@ from actions.orders import ActionAnswerOrder
 from bot.identifiers import canonical_tracking_number
 from bot.messages import jdatetime
 from bot.settings import load_settings
-from tests.actions.conftest import make_tracker, run, use_settings
+from tests.actions.conftest import make_tracker, prove, run, use_settings
 
 UNAVAILABLE = "最新情報を取得できなかったため、当店の記録をもとにお知らせしています"
 ORDER = "D-200011"  # shipped with yamato 4512-3456-7811, estimated 11/25, no delay
@@ -19,8 +19,9 @@ CONTACT = "email:sho.kobayashi@example.jp"
 
 
 def ask(domain, order_id=ORDER, contact=CONTACT) -> str:
-    slots = {"verification": "verified", "verified_contact": contact, "order_id": order_id}
-    _, messages = run(ActionAnswerOrder(), make_tracker(slots, "荷物はどこ？"), domain)
+    slots = prove(order_id, contact, "test-tracking")
+    tracker = make_tracker(slots, "荷物はどこ？", sender_id="test-tracking")
+    _, messages = run(ActionAnswerOrder(), tracker, domain)
     return messages[0]["text"]
 
 

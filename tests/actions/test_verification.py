@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from actions.common import settings
+from actions.common import services
 from actions.orders import ActionAnswerOrder
 from actions.verification import ValidateVerifyForm
 from tests.actions.conftest import (
     DEMO,
-    NOW,
     facts,
     followups,
     form_tracker,
     make_tracker,
+    new_sender,
     run,
     slot_events,
     texts,
@@ -25,12 +23,21 @@ TARO_EMAIL = "taro.yamada@example.jp"
 FAILED = "ご注文を確認できませんでした"
 
 
-def validate(domain, slots, candidates, requested="contact", **kwargs):
-    return run(ValidateVerifyForm(), form_tracker(slots, candidates, requested=requested, **kwargs),
-               domain)  # fmt: skip
+SENDER = "test-validate"
 
 
-# --- the gate ---------------------------------------------------------------------------
+def validate(domain, slots, candidates, requested="contact", sender_id=SENDER, **kwargs):
+    tracker = form_tracker(slots, candidates, requested=requested, sender_id=sender_id, **kwargs)
+    return run(ValidateVerifyForm(), tracker, domain)
+
+
+def fail(sender_id: str, times: int, order_id: str = "D-200001") -> None:
+    """Failed checks recorded for ``sender_id`` by the real service."""
+    for n in range(times):
+        services().verification.verify(sender_id, order_id, f"nobody{n}@example.jp")
+
+
+# --- the gate: action_answer_order never verifies ---------------------------------------
 
 
 def test_not_verified_starts_the_form_and_tells_nothing(domain):
@@ -39,7 +46,7 @@ def test_not_verified_starts_the_form_and_tells_nothing(domain):
     )
     events, messages = run(ActionAnswerOrder(), tracker, domain)
     assert followups(events) == ["verify_form"]
-    assert slot_events(events) == {"topic": "order_status"}
+    assert slot_events(events) == {"topic": "order_status", "verification": None}
     said = texts(messages)
     assert not any(fact in said for fact in facts(DEMO["D-200001"]))
     assert "お届け済み" not in said
@@ -52,28 +59,23 @@ def test_not_verified_unknown_order_gets_exactly_the_same(domain):
     assert known == unknown
 
 
-def test_gate_checks_a_pair_given_in_one_message(domain):
+def test_a_pair_given_in_one_message_is_left_to_the_form(domain):
     tracker = make_tracker(
         {"order_id": "d200001", "contact": TARO_EMAIL.upper()}, "d200001 " + TARO_EMAIL.upper()
     )
     events, messages = run(ActionAnswerOrder(), tracker, domain)
-    slots = slot_events(events)
-    assert slots["verification"] == "verified"
-    assert slots["order_id"] == "D-200001"
-    assert slots["verified_contact"] == f"email:{TARO_EMAIL}"
-    assert "4512-3456-7801" in texts(messages)
-
-
-def test_gate_with_a_wrong_pair_fails_and_asks_again(domain):
-    tracker = make_tracker({"order_id": "D-200001", "contact": "hanako.sato@example.com"})
-    events, messages = run(ActionAnswerOrder(), tracker, domain)
-    slots = slot_events(events)
-    assert slots["verify_failures"] == 1
-    assert slots["order_id"] is None and slots["contact"] is None
-    assert "verification" not in slots
     assert followups(events) == ["verify_form"]
-    assert FAILED in texts(messages)
-    assert "あと4回" in texts(messages)
+    assert "4512-3456-7801" not in texts(messages)
+
+
+def test_the_whole_pair_in_one_message_verifies_through_the_form(dialogue):
+    talk = dialogue()
+    talk.user(f"d200001 {TARO_EMAIL.upper()} いつ届く？", "order_status",
+              order_id="d200001", email=TARO_EMAIL.upper())  # fmt: skip
+    assert talk.actions == ["action_answer_order", "validate_verify_form", "action_answer_order"]
+    assert talk.slots["verification"] == "verified"
+    assert talk.slots["order_id"] == "D-200001"
+    assert "4512-3456-7801" in talk.text
 
 
 # --- validate_verify_form -------------------------------------------------------------------
@@ -91,7 +93,9 @@ def test_right_pair_verifies(domain):
     )
     slots = slot_events(events)
     assert slots["verification"] == "verified"
-    assert slots["verified_contact"] == f"email:{TARO_EMAIL}"
+    proof = services().verification.proof(SENDER, slots["verification_id"])
+    assert str(proof.contact) == f"email:{TARO_EMAIL}"
+    assert proof.order_ids == ("D-200001", "D-200014", "D-200007")
     assert slots["order_id"] == "D-200001"
     assert slots["requested_slot"] is None  # the form is done
     assert not any(fact in texts(messages) for fact in facts(DEMO["D-200001"]))
@@ -103,19 +107,21 @@ def test_right_pair_with_the_phone_verifies(domain):
     )
     slots = slot_events(events)
     assert slots["verification"] == "verified"
-    assert slots["verified_contact"] == "phone:09000001001"
+    proof = services().verification.proof(SENDER, slots["verification_id"])
+    assert str(proof.contact) == "phone:09000001001"
 
 
 def wrong(domain, order_id, contact, failures=0):
-    """(slots set, messages) of a failed check; the typed values themselves are echoed."""
-    slots = {"order_id": order_id, "verify_failures": float(failures)}
-    events, messages = validate(domain, slots, {"contact": contact})
+    """(slots set, messages) of a failed check in a new conversation with earlier failures."""
+    sender = new_sender()
+    fail(sender, failures, order_id="Z-999999")
+    events, messages = validate(domain, {"order_id": order_id}, {"contact": contact},
+                                sender_id=sender)  # fmt: skip
     return slot_events(events), messages
 
 
 def test_wrong_pair_says_so_with_attempts_left_and_clears_the_slots(domain):
     slots, messages = wrong(domain, "D-200001", "hanako.sato@example.com", failures=1)
-    assert slots["verify_failures"] == 2
     assert slots["order_id"] is None
     assert slots["contact"] is None
     assert "verification" not in slots
@@ -138,7 +144,7 @@ def test_not_a_contact_is_a_hint_not_a_failure(domain):
         {"order_id": "D-200001"}, {}, requested="contact", text="えっと", intent="order_status"
     )
     events, messages = run(ValidateVerifyForm(), tracker, domain)
-    assert "verify_failures" not in slot_events(events)
+    assert "verification" not in slot_events(events)
     assert "メールアドレス" in texts(messages)
     assert events, "some event keeps the form from being rejected"
 
@@ -146,27 +152,32 @@ def test_not_a_contact_is_a_hint_not_a_failure(domain):
 def test_fifth_failure_locks_silently_and_the_gate_offers_a_human(domain):
     slots, messages = wrong(domain, "D-200001", "nobody@example.jp", failures=4)
     assert slots["verification"] == "locked"
-    assert slots["verify_failures"] == 5
     assert slots["requested_slot"] is None  # the form stops
     assert messages == []  # action_answer_order says what happens now
 
-    locked = {"verification": "locked", "verify_failures": 5.0}
-    events, messages = run(ActionAnswerOrder(), make_tracker(locked), domain)
+    events, messages = run(ActionAnswerOrder(), make_tracker({"verification": "locked"}), domain)
     assert followups(events) == []
+    assert slot_events(events)["human_offer"] == "verification_locked"
     assert "5回" in messages[0]["text"]
     assert "担当者" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/human_handoff", "/deny"]
 
 
 def test_locked_is_not_checked_even_with_the_right_pair(domain):
-    locked = {"verification": "locked", "verify_failures": 5.0, "order_id": "D-200001"}
-    events, messages = validate(domain, locked, {"contact": TARO_EMAIL})
-    assert "verified" not in slot_events(events).values()
+    sender = new_sender()
+    fail(sender, 5)
+    events, messages = validate(domain, {"order_id": "D-200001"}, {"contact": TARO_EMAIL},
+                                sender_id=sender)  # fmt: skip
+    assert slot_events(events)["verification"] == "locked"
     assert not any(fact in texts(messages) for fact in facts(DEMO["D-200001"]))
-    gate = make_tracker({**locked, "contact": TARO_EMAIL})
-    events, messages = run(ActionAnswerOrder(), gate, domain)
-    assert "verification" not in slot_events(events)
-    assert "4512-3456-7801" not in texts(messages)
+
+
+def test_a_lock_outlives_a_restart_of_the_conversation(domain):
+    """/restart clears the slots; the failures are in the database, keyed by conversation."""
+    sender = new_sender()
+    fail(sender, 5)
+    events, _ = validate(domain, {}, {}, requested=None, sender_id=sender)  # the form starts
+    assert slot_events(events)["verification"] == "locked"
 
 
 def test_five_failures_in_a_dialogue_lock_it(dialogue):
@@ -175,7 +186,8 @@ def test_five_failures_in_a_dialogue_lock_it(dialogue):
     for attempt in range(1, 6):
         talk.user("D-200001", order_id="D-200001")
         talk.user("hanako.sato@example.com", email="hanako.sato@example.com")
-        assert talk.slots["verify_failures"] == attempt
+        if attempt < 5:
+            assert f"あと{5 - attempt}回" in talk.text
     assert talk.slots["verification"] == "locked"
     assert talk.active_loop is None
     assert "担当者におつなぎしますか" in talk.text
@@ -186,33 +198,32 @@ def test_five_failures_in_a_dialogue_lock_it(dialogue):
     assert "担当者" in talk.text
 
 
-def test_an_order_number_that_failed_too_often_is_not_checked_from_any_conversation(domain):
-    """A new conversation resets the per-conversation count, so failures count per order too."""
-    shop = settings()
-    for attempt in range(shop.order_max_failures):
-        tracker = make_tracker({"order_id": "D-200001", "contact": f"x{attempt}@example.com"})
-        run(ActionAnswerOrder(), tracker, domain)  # each from a new conversation
-    right = make_tracker({"order_id": "D-200001", "contact": TARO_EMAIL})
-    events, messages = run(ActionAnswerOrder(), right, domain)
-    assert "verification" not in slot_events(events)
-    assert FAILED in texts(messages)
-    assert not any(fact in texts(messages) for fact in facts(DEMO["D-200001"]))
-    # another order number is not affected
-    other = make_tracker({"order_id": "D-200011", "contact": "sho.kobayashi@example.jp"})
-    assert slot_events(run(ActionAnswerOrder(), other, domain)[0])["verification"] == "verified"
+def test_blocked_details_get_the_offer_of_a_person_not_does_not_match(dialogue):
+    limits = services().settings.verification
+    for n in range(limits.per_order):  # someone guessing phone numbers for D-200001
+        services().verification.verify(f"attacker-{n}", "D-200001", f"090-1111-{n:04d}")
+    talk = dialogue()
+    talk.user(f"D-200001 {TARO_EMAIL} 届いた？", "order_status",
+              order_id="D-200001", email=TARO_EMAIL)  # fmt: skip
+    assert talk.slots["verification"] == "blocked"
+    assert FAILED not in talk.text
+    assert "担当者におつなぎしますか" in talk.text
+    assert not any(fact in texts(talk.messages) for fact in facts(DEMO["D-200001"]))
+    talk.user("はい", "affirm")
+    assert "受付番号" in talk.text
 
 
-def test_the_order_block_ends_after_the_window(domain, monkeypatch):
-    shop = settings()
-    for attempt in range(shop.order_max_failures):
-        wrong = make_tracker({"order_id": "D-200001", "contact": f"y{attempt}@example.com"})
-        run(ActionAnswerOrder(), wrong, domain)
-    later = dt.datetime.fromisoformat(NOW) + dt.timedelta(
-        minutes=shop.order_failure_window_minutes + 1
-    )
-    monkeypatch.setenv("SHOP_NOW", later.isoformat())
-    right = make_tracker({"order_id": "D-200001", "contact": TARO_EMAIL})
-    assert slot_events(run(ActionAnswerOrder(), right, domain)[0])["verification"] == "verified"
+@pytest.mark.parametrize(
+    "entities",
+    [{"order_id": 200001}, {"order_id": {"x": 1}}, {"email": 5}, {"email": ["a@b.jp"]}],
+)
+def test_hand_typed_payloads_with_other_values_do_not_crash(domain, entities):
+    candidates = {("contact" if k == "email" else k): v for k, v in entities.items()}
+    events, _ = validate(domain, {}, candidates, requested="order_id")
+    assert all(e["value"] is None for e in events if e.get("name") in candidates)
+    tracker = make_tracker(candidates, "/order_status", entities=None)
+    events, _ = run(ActionAnswerOrder(), tracker, domain)
+    assert followups(events) == ["verify_form"]
 
 
 @pytest.mark.parametrize("typed", ["1001", "＃１００１", "#1001です", "注文番号は1001です。"])
