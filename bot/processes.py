@@ -7,6 +7,7 @@ with their own database and settings, not the ones `make run` uses.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -47,6 +48,7 @@ class RunningBot:
 
     url: str  # the Rasa server's base URL
     actions_url: str
+    token: str = ""  # the Rasa HTTP API's --auth-token
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -78,6 +80,11 @@ def _wait_until_up(url: str, process: subprocess.Popen, bot: RunningBot, seconds
     raise RuntimeError(f"{url} did not answer in {seconds:.0f} s\n{bot.log_tail()}")
 
 
+def rasa_server_args(token: str, origin: str) -> list[str]:
+    """What closes the Rasa server's HTTP API: the token, and CORS for the web origin only."""
+    return ["--enable-api", "--auth-token", token, "--cors", origin]
+
+
 def start_bot(
     model: Path | str,
     workdir: Path,
@@ -86,21 +93,36 @@ def start_bot(
     rasa_args: tuple[str, ...] = (),
     actions: str = "actions",
     timeout: float = 240,
+    origin: str = "http://localhost:8000",
 ) -> RunningBot:
-    """Start both servers (logs in ``workdir``) and wait until the model is loaded."""
+    """Start both servers (logs in ``workdir``) and wait until the model is loaded.
+
+    The Rasa server's API needs a fresh random token (``RunningBot.token``); CORS allows
+    ``origin`` only.
+    """
     rasa = str(Path(sys.executable).with_name("rasa"))
     actions_port, rasa_port = free_port(), free_port()
+    token = secrets.token_urlsafe(24)
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"}})
     )
-    full_env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+    full_env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",
+        "RASA_TOKEN": token,
+        **(env or {}),
+    }
     commands = {
         "actions.log": [rasa, "run", "actions", "--actions", actions, "--port", str(actions_port)],
-        "rasa.log": [rasa, "run", "--enable-api", "-m", str(model), "--port", str(rasa_port),
-                     "-i", "127.0.0.1", "--endpoints", str(endpoints), *rasa_args],
+        "rasa.log": [rasa, "run", *rasa_server_args(token, origin), "-m", str(model),
+                     "--port", str(rasa_port), "-i", "127.0.0.1", "--endpoints", str(endpoints),
+                     *rasa_args],
     }  # fmt: skip
-    bot = RunningBot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}")
+    bot = RunningBot(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token=token
+    )
     try:
         for name, argv in commands.items():
             log = workdir / name

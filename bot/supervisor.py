@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.processes import stop_all
+from bot.processes import rasa_server_args, stop_all
+from bot.settings import rasa_token
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,12 +64,17 @@ def run_servers(model: str = "models") -> int:
     web_port = _port("WEB_PORT", 8000)
     fake_port = _port("TRACKING_FAKE_PORT", 5056)
     python = sys.executable
+    origin = os.environ.get("SHOP_ORIGIN") or f"http://localhost:{web_port}"
+    # every process reads the token the same way (RASA_TOKEN, else var/rasa-token)
+    os.environ["RASA_TOKEN"] = rasa_token()
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
     _prepare_database(python)
     commands = {
         "action server": [rasa, "run", "actions", "--actions", "actions",
                           "--port", str(actions_port)],
-        "Rasa server": [rasa, "run", "--enable-api", "-m", model, "--port", str(rasa_port),
-                        "--cors", "*", "--endpoints", str(_endpoints_for(actions_port))],
+        "Rasa server": [rasa, "run", *rasa_server_args(os.environ["RASA_TOKEN"], origin),
+                        "-m", model, "--port", str(rasa_port),
+                        "--endpoints", str(_endpoints_for(actions_port))],
         "web server": [python, "-m", "bot", "web", "--port", str(web_port)],
     }  # fmt: skip
     if not os.environ.get("TRACKING_API_URL"):

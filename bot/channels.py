@@ -1,0 +1,134 @@
+"""The Rasa server's customer channels: Rasa's REST and Socket.IO channels, made safe to expose.
+
+Named ``rest`` and ``socketio`` like Rasa's own (same URLs: ``/webhooks/rest/webhook`` and
+``/socket.io/``), registered in credentials.yml by their module path. On top of Rasa's:
+
+- a message over :data:`MAX_MESSAGE_CHARS` characters gets a polite answer and never
+  reaches the NLU (the patterns and the tokenizer then never see 100,000 characters);
+- request bodies over :data:`MAX_BODY_BYTES` are refused by Sanic (Rasa's default is 100 MB);
+- the client's address goes into the message's metadata (``client_ip``) for the
+  verification limits, taken from the connection, or from ``X-Forwarded-For`` only when
+  the connection comes from loopback (the project's nginx); whatever a client sends in
+  its metadata under that key is overwritten.
+
+Like bot/nlu/, this module is a Rasa plug-in; the rest of ``bot`` does not import Rasa.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+from bot import messages
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+MAX_BODY_BYTES = 1024 * 1024
+CLIENT_KEY = "client_ip"
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The customer's address: the peer, or the proxy's X-Forwarded-For when the peer is local.
+
+    Only a loopback peer (our own nginx, which overwrites the header) is trusted to say who
+    the client is; the last address in the header is the one that proxy saw.
+    """
+    try:
+        local = peer is not None and ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        local = False
+    if local and forwarded_for:
+        return forwarded_for.split(",")[-1].strip() or peer
+    return peer
+
+
+def guarded(on_new_message: Handler) -> Handler:
+    """``on_new_message`` that answers over-long messages itself instead of parsing them."""
+
+    async def handle(message: UserMessage) -> None:
+        if isinstance(message.text, str) and len(message.text) > MAX_MESSAGE_CHARS:
+            logger.info(
+                "message of %d characters from %s not parsed", len(message.text), message.sender_id
+            )
+            text = messages.render("message_too_long", limit=f"{MAX_MESSAGE_CHARS:,}")
+            await message.output_channel.send_text_message(message.sender_id, text)
+            return
+        await on_new_message(message)
+
+    return handle
+
+
+def _limit_bodies(blueprint: Blueprint) -> None:
+    # Sanic reads REQUEST_MAX_SIZE for every new connection; the app exists only once the
+    # blueprint is registered, so set it when the server starts.
+    @blueprint.listener("before_server_start")
+    async def limit_body_size(app, _loop) -> None:
+        app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+
+def _metadata(value: Any) -> dict:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    return dict(value) if isinstance(value, dict) else {}
+
+
+class ShopRestInput(RestInput):
+    """Rasa's REST channel with the message and body limits and the client's address."""
+
+    def get_metadata(self, request) -> dict:
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = _metadata(body.get("metadata"))
+        metadata[CLIENT_KEY] = client_address(request.ip, request.headers.get("x-forwarded-for"))
+        return metadata
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        blueprint = super().blueprint(guarded(on_new_message))
+        _limit_bodies(blueprint)
+        return blueprint
+
+
+class ShopSocketIOInput(SocketIOInput):
+    """Rasa's Socket.IO channel (rasa-webchat) with the same limits and the client's address."""
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        blueprint = super().blueprint(guarded(on_new_message))
+        _limit_bodies(blueprint)
+        sio = self.sio
+        namespace = self.namespace or "/"
+        rasa_connect = sio.handlers[namespace]["connect"]
+        rasa_message = sio.handlers[namespace][self.user_message_evt]
+
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            request = environ.get("sanic.request")
+            if request is not None:
+                address = client_address(request.ip, request.headers.get("x-forwarded-for"))
+            else:
+                address = environ.get("REMOTE_ADDR")
+            await sio.save_session(sid, {CLIENT_KEY: address}, namespace=namespace)
+            return await rasa_connect(sid, environ, auth)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                return  # not something a widget sends
+            session = await sio.get_session(sid, namespace=namespace)
+            metadata = _metadata(data.get(self.metadata_key))
+            metadata[CLIENT_KEY] = session.get(CLIENT_KEY)
+            await rasa_message(sid, {**data, self.metadata_key: metadata})
+
+        sio.on("connect", connect, namespace=self.namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        return blueprint
