@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-DEMO_ORDERS = Path(__file__).resolve().parent / "demo" / "orders.json"
-
 STATUS_LABELS = {
     "payment_pending": "入金待ち",
     "paid": "入金済み",
@@ -85,6 +83,9 @@ def register(commands, bench_targets) -> None:
     demo = order_actions.add_parser(
         "load-demo",
         help="load the demo orders (bot/demo/orders.json) when there are no orders yet",
+        description="Loads the ~30 demo orders into an empty database, every date moved so "
+        "that today (SHOP_NOW when set) is the day they describe: a late order is late on "
+        "purpose, the others are on time.",
     )
     demo.set_defaults(handler=_orders_load_demo)
 
@@ -257,18 +258,21 @@ def format_order(order: dict) -> str:
 @_database_errors
 def _orders_load_demo(args: argparse.Namespace) -> int:
     from bot.db import session_scope
-    from bot.importer import import_file
+    from bot.demo import demo_orders
+    from bot.importer import import_records
     from bot.orders import order_count
+    from bot.settings import now
 
     with session_scope() as session:
         count = order_count(session)
-    if count:
-        print(f"注文が既に {count:,} 件あるため、デモ注文は読み込みませんでした。")
-        return 0
-    report = import_file(DEMO_ORDERS, source="demo")
+        if count:
+            print(f"注文が既に {count:,} 件あるため、デモ注文は読み込みませんでした。")
+            return 0
+        today = now().date()
+        report = import_records(session, demo_orders(today), source="demo")
     for error in report.errors:
         print(str(error), file=sys.stderr)
-    print(f"デモ注文を読み込みました ({DEMO_ORDERS.name}): {report.summary()}")
+    print(f"デモ注文を {today:%Y-%m-%d} 基準の日付で読み込みました: {report.summary()}")
     return 1 if report.rejected else 0
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.demo import ORDERS_FILE as DEMO_ORDERS
 from bot.importer import validate_record
 from bot.orders import (
     OrderStatus,
@@ -20,7 +21,6 @@ from bot.orders import (
     upsert_order,
     upsert_orders,
 )
-from bot.store_cli import DEMO_ORDERS
 from tests.store.conftest import ORDER, make_order
 
 
