@@ -8,6 +8,7 @@ errors end in a polite answer, never in a 500 and silence.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import functools
 import logging
@@ -72,16 +73,19 @@ def session():
     return db.session_scope()
 
 
-class ShopAction(Action):
-    """An action whose body (:meth:`act`) runs in a worker thread, with polite DB errors."""
+class ShopAction(Action, metaclass=abc.ABCMeta):
+    """An action whose body (:meth:`act`) runs in a worker thread, with polite DB errors.
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    Abstract, so that rasa-sdk, which registers every subclass of Action, skips it.
+    """
 
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    @abc.abstractmethod
     def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        raise NotImplementedError
+    ) -> list[dict[str, Any]]: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -139,7 +139,7 @@ def start_bot(
                     )
                 )
         _wait_until_up(f"{bot.actions_url}/health", bot.processes[0], bot, timeout)
-        _wait_until_up(f"{bot.url}/status", bot.processes[1], bot, timeout)
+        _wait_until_up(f"{bot.url}/status?token={token}", bot.processes[1], bot, timeout)
     except BaseException:
         bot.stop()
         raise

@@ -45,15 +45,21 @@ def monkeypatch_session():
 
 
 @pytest.fixture(scope="session")
-def bot_url(trained_model, e2e_env):
+def running_bot(trained_model, e2e_env):
+    """The Rasa server and action server, with their token and logs."""
     env = {
         "DATABASE_URL": e2e_env["DATABASE_URL"],
         "SHOP_NOW": SHOP_NOW,
         "TRACKING_API_URL": e2e_env["tracking"].url,
     }
     bot = start_bot(trained_model, e2e_env["work"], env)
-    yield bot.url
+    yield bot
     bot.stop()
+
+
+@pytest.fixture(scope="session")
+def bot_url(running_bot):
+    return running_bot.url
 
 
 class Conversation:
