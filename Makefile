@@ -9,19 +9,26 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/shop.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup train run test lint format validate unit eval bench clean
+.PHONY: help setup lock train run test lint format validate unit eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv (Python 3.10) and install the project and its tools
 
-$(STAMP): pyproject.toml scripts/find-python310
+$(STAMP): pyproject.toml requirements.lock scripts/find-python310
 	@python310=$$(scripts/find-python310) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$python310"; "$$python310" -m venv $(VENV); fi
-	@echo "installing rasa and the project into $(VENV) (a few minutes the first time) ..."
-	$(PY) -m pip install --quiet --progress-bar off -e ".[dev]"
+	@echo "installing rasa and the project into $(VENV) at the locked versions (a few minutes the first time) ..."
+	$(PY) -m pip install --quiet --progress-bar off -c requirements.lock -e ".[dev]"
 	@touch $@
+
+lock: $(STAMP) ## rewrite requirements.lock from .venv (after changing pyproject.toml and testing)
+	@{ echo "# Every package of .venv at the version the test suite passed with (constraints for pip)."; \
+	   echo "# Made by \`make lock\` (pip freeze) from a venv installed with \`make setup\`; \`make setup\`"; \
+	   echo "# installs with \`pip install -c requirements.lock\`, so a fresh machine gets exactly these."; \
+	   $(PY) -m pip freeze --exclude-editable | grep -v '^shop-support-bot'; } > requirements.lock
+	@echo "requirements.lock: $$(grep -vc '^#' requirements.lock) packages"
 
 train: $(MODEL) ## train the model into models/ when data, config or domain changed
 
