@@ -117,14 +117,15 @@ class ValidateVerifyForm(FormValidationAction):
     ) -> list[dict[str, Any]]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
         service = services().verification
-        if tracker.slots.get("verification") is None:
+        order_id = tracker.slots.get("order_id")
+        contact = tracker.slots.get("contact")
+        unchecked = tracker.slots.get("verification") is None
+        if unchecked and not (order_id and contact):
             if await asyncio.to_thread(service.is_locked, tracker.sender_id):
                 # locked earlier (another session, /restart): do not ask again
                 tracker.slots["verification"] = "locked"
                 return [*events, SlotSet("verification", "locked")]
-        order_id = tracker.slots.get("order_id")
-        contact = tracker.slots.get("contact")
-        if order_id and contact and tracker.slots.get("verification") is None:
+        if order_id and contact and unchecked:
             result = await asyncio.to_thread(
                 service.verify, tracker.sender_id, order_id, contact, client_address(tracker)
             )

@@ -74,6 +74,7 @@ def run_servers(model: str = "models") -> int:
                           "--port", str(actions_port)],
         "Rasa server": [rasa, "run", *rasa_server_args(os.environ["RASA_TOKEN"], origin),
                         "-m", model, "--port", str(rasa_port),
+                        "-i", os.environ.get("RASA_HOST", "127.0.0.1"),
                         "--endpoints", str(_endpoints_for(actions_port))],
         "web server": [python, "-m", "bot", "web", "--port", str(web_port)],
     }  # fmt: skip

@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Index, Integer, String, Text, func, select
+from sqlalchemy import Column, Index, Integer, String, Text, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import orders
@@ -191,10 +191,15 @@ class VerificationService:
         key = lookup_key(order_id) if order_id else None
         address = remote_client(client)
         with self._sessions() as session:
-            failures = self._failures(session, moment, conversation_id=conversation_id)
+            counts = self._counts(session, moment, conversation_id, key, contact, address)
+            failures = counts["conversation_id"]
             if failures >= self.limits.per_conversation:
                 return Result(Outcome.LOCKED)
-            if self._blocked(session, moment, key, contact, address):
+            if (
+                counts["order_key"] >= self.limits.per_order
+                or counts["contact"] >= self.limits.per_contact
+                or counts["client"] >= self.limits.per_client
+            ):
                 return Result(Outcome.BLOCKED)
             order = orders.find_order(session, order_id) if order_id and contact else None
             if is_order_of(order, contact):
@@ -216,8 +221,8 @@ class VerificationService:
     def is_locked(self, conversation_id: str) -> bool:
         """True when this conversation has used up its attempts."""
         with self._sessions() as session:
-            failures = self._failures(session, self._clock(), conversation_id=conversation_id)
-        return failures >= self.limits.per_conversation
+            counts = self._counts(session, self._clock(), conversation_id, None, None, None)
+        return counts["conversation_id"] >= self.limits.per_conversation
 
     def proof(self, conversation_id: str, proof_id: object) -> Proof | None:
         """The proof ``proof_id`` if it was made in this very conversation, else None."""
@@ -252,30 +257,40 @@ class VerificationService:
         )
         return proof
 
-    def _blocked(self, session, moment, key, contact, address) -> bool:
-        limits = self.limits
-        return (
-            (key is not None and self._failures(session, moment, order_key=key) >= limits.per_order)
-            or (
-                contact is not None
-                and self._failures(session, moment, contact=str(contact)) >= limits.per_contact
-            )
-            or (
-                address is not None
-                and self._failures(session, moment, client=address) >= limits.per_client
-            )
-        )
-
-    def _failures(self, session: Session, moment: dt.datetime, **where: str) -> int:
-        ((column, value),) = where.items()
-        window = {
+    def _windows(self) -> dict[str, dt.timedelta]:
+        return {
             "conversation_id": self.limits.conversation_window,
             "order_key": self.limits.order_window,
             "contact": self.limits.contact_window,
             "client": self.limits.client_window,
-        }[column]
-        query = select(func.count()).where(
-            getattr(VerificationFailure, column) == value,
-            VerificationFailure.failed_at >= moment - window,
-        )
-        return session.execute(query).scalar_one()
+        }
+
+    def _counts(self, session, moment, conversation_id, key, contact, address) -> dict[str, int]:
+        """Recent failures of this conversation, number, contact and client: one query."""
+        wanted = {
+            "conversation_id": conversation_id,
+            "order_key": key,
+            "contact": str(contact) if contact else None,
+            "client": address,
+        }
+        windows = self._windows()
+        columns, matches = [], []
+        for name, value in wanted.items():
+            if value is None:
+                continue
+            column = getattr(VerificationFailure, name)
+            recent = VerificationFailure.failed_at >= moment - windows[name]
+            matches.append(column == value)
+            columns.append(
+                func.coalesce(func.sum(case((and_(column == value, recent), 1), else_=0)), 0).label(
+                    name
+                )
+            )
+        row = session.execute(
+            select(*columns).where(
+                or_(*matches), VerificationFailure.failed_at >= moment - max(windows.values())
+            )
+        ).one()
+        counts = dict.fromkeys(wanted, 0)
+        counts.update(row._mapping)
+        return counts
