@@ -137,3 +137,31 @@ def test_restart_after_a_lockout_is_still_locked(running_bot):
     again = text_of(chat.say("sho.kobayashi@example.jp"))
     assert "4512-3456-7811" not in again
     assert "担当者" in again
+
+
+def test_a_slow_carrier_api_stalls_no_other_conversation(running_bot, e2e_env):
+    """The lookup runs in a worker thread: another customer's answer does not wait for it."""
+    tracking = e2e_env["tracking"]
+    tracking.mode, tracking.slow_seconds = "slow", 5.0
+    slow = Conversation(running_bot.url)
+    slow.say("D-200026 の荷物はいつ届きますか")  # shipped; no other test looks it up
+
+    def lookup():
+        started = time.perf_counter()
+        reply = slow.say("haruka.ishikawa@example.com")
+        return reply, time.perf_counter() - started
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(lookup)
+            time.sleep(0.3)  # the lookup is under way
+            started = time.perf_counter()
+            other = Conversation(running_bot.url).say("送料はいくらですか")
+            other_seconds = time.perf_counter() - started
+            reply, slow_seconds = pending.result()
+    finally:
+        tracking.mode = "ok"
+    assert slow_seconds > 2  # it really waited for the carrier (2 s timeout, one retry)
+    assert "最新情報を取得できなかった" in text_of(reply)
+    assert "660円" in text_of(other)
+    assert other_seconds < 1.5, other_seconds
