@@ -142,6 +142,8 @@ class ActionAnswerOrder(ShopAction):
                 reason="verification_locked",
                 max_attempts=limits.per_conversation,
             )
+        if state == "unavailable":  # the check failed on our side and was apologised for
+            return [SlotSet("verification", None)]
         if state == "blocked":
             return offer_human(dispatcher, "verify_blocked", reason="verification_locked")
         proof = proof_of(tracker) if state == "verified" else None

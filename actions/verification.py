@@ -45,8 +45,9 @@ LEFT_TO_RULES = {
     "deny",
     "out_of_scope",
 }
-# The form is over: verified, or no more checks for this conversation or these details.
-FINISHED = ("verified", "locked", "blocked")
+# The form is over: verified, no more checks for this conversation or these details, or
+# the database failed (the customer was told; the next order question starts afresh).
+FINISHED = ("verified", "locked", "blocked", "unavailable")
 
 
 def result_events(dispatcher: CollectingDispatcher, result: verify.Result) -> list[dict]:
@@ -79,8 +80,8 @@ class ValidateVerifyForm(FormValidationAction):
         except SQLAlchemyError:
             logger.exception("verification failed for conversation %s", tracker.sender_id)
             say(dispatcher, "system_error")
-            # stop the form: the rule after it answers with what it has (nothing verified)
-            return [SlotSet("requested_slot", None), SlotSet("verification", "blocked")]
+            # end the form; action_answer_order then adds nothing and forgets the state
+            return [SlotSet("requested_slot", None), SlotSet("verification", "unavailable")]
 
     async def required_slots(
         self,

@@ -237,3 +237,19 @@ def test_bare_digits_are_not_an_order_number_when_something_else_was_asked(domai
     tracker = form_tracker({"order_id": "D-200001"}, {}, requested="contact", text="1001")
     events, _ = run(ValidateVerifyForm(), tracker, domain)
     assert slot_events(events).get("order_id") in (None, "D-200001")
+
+
+def test_a_locked_database_during_the_check_is_apologised_for(domain, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services().verification, "verify", locked)
+    events, messages = validate(domain, {"order_id": "D-200001"}, {"contact": TARO_EMAIL})
+    assert "システムの不具合" in texts(messages)
+    assert slot_events(events)["requested_slot"] is None  # the form ends with an answer
+    assert not any(fact in texts(messages) for fact in facts(DEMO["D-200001"]))
+    after = make_tracker({"verification": "unavailable"})
+    events, messages = run(ActionAnswerOrder(), after, domain)
+    assert messages == [] and slot_events(events)["verification"] is None
