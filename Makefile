@@ -9,12 +9,18 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/shop.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup lock train run test lint format validate unit eval bench clean
+.PHONY: help setup webchat lock train run test lint format validate unit eval bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## create .venv (Python 3.10) and install the project and its tools
+setup: $(STAMP) webchat ## create .venv (Python 3.10) and install the project and its tools
+
+WEBCHAT := bot/web/static/vendor/rasa-webchat-1.0.1.js
+webchat: $(WEBCHAT) ## fetch the chat widget (rasa-webchat, pinned) from npm into bot/web/static/vendor/
+
+$(WEBCHAT): scripts/fetch-webchat
+	scripts/fetch-webchat --force
 
 $(STAMP): pyproject.toml requirements.lock scripts/find-python310
 	@python310=$$(scripts/find-python310) || exit 1; \
