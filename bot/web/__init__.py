@@ -2,7 +2,7 @@
 
 One Flask app built by :func:`create_app`, one blueprint per area. Every response carries
 the security headers; the shop page widens its Content-Security-Policy just enough for
-the chat widget (jsDelivr for the script, the Rasa server for the socket).
+the chat widget (the Rasa server for the socket).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-
 def create_app(settings: Settings | None = None, db_url: str | None = None) -> Flask:
     """The web app for ``settings`` (default shop.yml) and ``db_url`` (default DATABASE_URL).
 
-    Reads SHOP_API_TOKEN and RASA_PORT from the environment once, and brings the database
-    schema up to date before serving.
+    Reads SHOP_API_TOKEN, RASA_PORT and CHAT_SOCKET_URL from the environment once, and
+    brings the database schema up to date before serving.
     """
     from bot.web.api import api
     from bot.web.shop import shop
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, db_url: str | None = None) -> F
         DATABASE_URL=db_url,
         SHOP_API_TOKEN=os.environ.get("SHOP_API_TOKEN", ""),
         RASA_PORT=int(rasa_port),
+        CHAT_SOCKET_URL=os.environ.get("CHAT_SOCKET_URL", ""),  # checked by bot.web.shop
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

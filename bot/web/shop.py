@@ -1,16 +1,26 @@
-"""The shop demo page at `/`: a product list with the rasa-webchat widget."""
+"""The shop demo page at `/`: a product list with the rasa-webchat widget.
+
+The widget is rasa-webchat's prebuilt bundle, vendored by `scripts/fetch-webchat` (pinned
+version and integrity) and served from our own static folder, so the page loads nothing
+from elsewhere. It talks Socket.IO to the Rasa server: by default on this page's host at
+RASA_PORT; with CHAT_SOCKET_URL=same-origin through the page's own origin (behind the
+project's nginx, which forwards /socket.io/ to Rasa); with any other URL, to that URL.
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
-WEBCHAT_SCRIPT = "https://cdn.jsdelivr.net/npm/rasa-webchat/lib/index.js"
-_CDN = "https://cdn.jsdelivr.net"
+WEBCHAT_SCRIPT = "vendor/rasa-webchat-1.0.1.js"  # under static/; see scripts/fetch-webchat
+SAME_ORIGIN = "same-origin"
 _WEEKDAYS = "月火水木金土日"
 _HOSTNAME = re.compile(r"[A-Za-z0-9.\-:]+")
+_NETLOC = re.compile(r"[A-Za-z0-9.\-:\[\]]+")  # nothing that could end a CSP source or JSON
 
 shop = Blueprint("shop", __name__)
 
@@ -20,6 +30,43 @@ PRODUCTS = (
     ("リネンシャツ", 6800, "風通しのよい麻100%。洗うほどなじみます。"),
     ("キャンバストート", 2480, "A4が入る厚手の帆布。毎日の買い物に。"),
 )
+
+
+def socket_url_setting(value: str) -> str:
+    """CHAT_SOCKET_URL checked: empty, ``same-origin``, or a plain http(s) origin.
+
+    Anything else (a path, a query, another scheme) would be a silent misconfiguration of
+    the widget and the CSP, so it stops the web process at start.
+    """
+    value = value.strip()
+    if value in ("", SAME_ORIGIN):
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as error:
+        raise ValueError(f"CHAT_SOCKET_URL is not a URL: {value!r}") from error
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or not _NETLOC.fullmatch(parts.netloc)
+    ):
+        raise ValueError(
+            f"CHAT_SOCKET_URL must be {SAME_ORIGIN!r} or an origin such as "
+            f"https://chat.example.jp, not {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@shop.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    # create_app reads the environment; checking here fails at start, not on the first page.
+    config = state.app.config
+    config["CHAT_SOCKET_URL"] = socket_url_setting(config.get("CHAT_SOCKET_URL", ""))
 
 
 def _socket_origin(port: int) -> tuple[str, str]:
@@ -43,16 +90,20 @@ def _socket_origin(port: int) -> tuple[str, str]:
     )
 
 
-def _csp(socket_url: str, websocket_url: str) -> str:
+def _websocket_twin(url: str) -> str:
+    return "ws" + url.removeprefix("http")  # http -> ws, https -> wss
+
+
+def _csp(connect: str) -> str:
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' {_CDN}",
+            "script-src 'self'",
             # the widget injects its own <style> elements and style attributes
-            f"style-src 'self' 'unsafe-inline' {_CDN}",
+            "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: https:",
             "font-src 'self' data:",
-            f"connect-src 'self' {socket_url} {websocket_url}",
+            f"connect-src {connect}",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -76,7 +127,17 @@ def desk_hours(settings) -> str:
 def index():
     """The demo shop page; every text from settings goes through Jinja's autoescape."""
     settings = current_app.config["SHOP_SETTINGS"]
-    socket_url, websocket_url = _socket_origin(current_app.config["RASA_PORT"])
+    configured = current_app.config["CHAT_SOCKET_URL"]
+    if configured == SAME_ORIGIN:
+        # chat.js puts in window.location.origin: behind a proxy that is the only origin the
+        # browser really used, whatever Host header the proxy passes on.
+        socket_url, connect = SAME_ORIGIN, "'self'"
+    else:
+        if configured:
+            socket_url, websocket_url = configured, _websocket_twin(configured)
+        else:
+            socket_url, websocket_url = _socket_origin(current_app.config["RASA_PORT"])
+        connect = f"'self' {socket_url} {websocket_url}"
     webchat = {
         "selector": "#webchat",
         "socketUrl": socket_url,
@@ -88,12 +149,15 @@ def index():
         "inputTextFieldHint": "メッセージを入力してください",
         "storage": "session",
     }
+    script = None
+    if Path(current_app.static_folder or "", WEBCHAT_SCRIPT).is_file():
+        script = url_for("static", filename=WEBCHAT_SCRIPT)
     page = render_template(
         "shop/index.html",
         settings=settings,
         products=PRODUCTS,
         hours=desk_hours(settings),
         webchat=webchat,
-        webchat_script=WEBCHAT_SCRIPT,
+        webchat_script=script,
     )
-    return page, 200, {"Content-Security-Policy": _csp(socket_url, websocket_url)}
+    return page, 200, {"Content-Security-Policy": _csp(connect)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import requests
 
 from bot.settings import ROOT as PROJECT_ROOT
 from bot.settings import load_settings
-from bot.web import create_app
+from bot.web import create_app, shop
 from tests.web.conftest import running
 
 EVIL = '<script>alert("x")</script>&ショップ'
@@ -25,7 +26,7 @@ def test_the_page_embeds_the_widget(web):
     assert answer.headers["Content-Type"].startswith("text/html")
     page = answer.text
     assert '<html lang="ja">' in page and "サンプルショップ" in page
-    assert 'src="https://cdn.jsdelivr.net/npm/rasa-webchat/lib/index.js"' in page
+    assert "cdn.jsdelivr.net" not in page and "https://" not in page.split("<footer")[0]
     assert '"socketUrl": "http://127.0.0.1:5005"' in page
     assert '"socketPath": "/socket.io/"' in page
     script = requests.get(f"{web}/static/chat.js", timeout=5)
@@ -37,10 +38,83 @@ def test_security_headers(web):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     csp = headers["Content-Security-Policy"]
-    assert "script-src 'self' https://cdn.jsdelivr.net" in csp
+    assert "script-src 'self';" in csp and "jsdelivr" not in csp
     assert "http://127.0.0.1:5005" in csp and "ws://127.0.0.1:5005" in csp
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in csp
+
+
+@pytest.fixture
+def static_copy(tmp_path, monkeypatch):
+    """A copy of the static folder without the vendored widget; the app serves from it."""
+    folder = tmp_path / "static"
+    shutil.copytree(
+        PROJECT_ROOT / "bot" / "web" / "static", folder, ignore=shutil.ignore_patterns("vendor")
+    )
+    return folder
+
+
+def _app_with_static(folder, db_url):
+    app = create_app(db_url=db_url)
+    app.static_folder = str(folder)
+    return app
+
+
+def test_the_vendored_widget_is_served_from_static(static_copy, db_url):
+    (static_copy / "vendor").mkdir()
+    (static_copy / shop.WEBCHAT_SCRIPT).write_text("window.WebChat = {};", encoding="utf-8")
+    with running(_app_with_static(static_copy, db_url)) as url:
+        page = requests.get(f"{url}/", timeout=5).text
+        script = requests.get(f"{url}/static/{shop.WEBCHAT_SCRIPT}", timeout=5)
+    assert f'<script src="/static/{shop.WEBCHAT_SCRIPT}" defer></script>' in page
+    assert script.status_code == 200 and script.text == "window.WebChat = {};"
+
+
+def test_without_the_vendored_widget_the_page_still_renders(static_copy, db_url):
+    with running(_app_with_static(static_copy, db_url)) as url:
+        answer = requests.get(f"{url}/", timeout=5)
+    assert answer.status_code == 200
+    assert "vendor/" not in answer.text
+    assert "チャットを読み込めませんでした" in answer.text  # chat.js unhides it
+    assert 'src="/static/chat.js"' in answer.text
+
+
+def test_chat_socket_url_same_origin(db_url, monkeypatch):
+    monkeypatch.setenv("CHAT_SOCKET_URL", "same-origin")
+    monkeypatch.setenv("RASA_PORT", "5999")
+    with running(create_app(db_url=db_url)) as url:
+        answer = requests.get(f"{url}/", timeout=5)
+    assert '"socketUrl": "same-origin"' in answer.text  # chat.js uses location.origin
+    assert "5999" not in answer.text
+    csp = answer.headers["Content-Security-Policy"]
+    assert "connect-src 'self';" in csp and "5999" not in csp
+
+
+def test_chat_socket_url_given(db_url, monkeypatch):
+    monkeypatch.setenv("CHAT_SOCKET_URL", "https://chat.example.jp/")
+    with running(create_app(db_url=db_url)) as url:
+        answer = requests.get(f"{url}/", timeout=5)
+    assert '"socketUrl": "https://chat.example.jp"' in answer.text
+    csp = answer.headers["Content-Security-Policy"]
+    assert "connect-src 'self' https://chat.example.jp wss://chat.example.jp;" in csp
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "chat.example.jp",
+        "ftp://chat.example.jp",
+        "https://chat.example.jp/socket",
+        "https://chat.example.jp?x=1",
+        "https://chat.example.jp; script-src *",
+        "https://chat.example.jp:99999",
+        "https://user@chat.example.jp",
+    ],
+)
+def test_a_bad_chat_socket_url_stops_the_app(db_url, monkeypatch, value):
+    monkeypatch.setenv("CHAT_SOCKET_URL", value)
+    with pytest.raises(ValueError, match="CHAT_SOCKET_URL"):
+        create_app(db_url=db_url)
 
 
 def test_shop_settings_text_is_escaped(tmp_path, db_url, monkeypatch):

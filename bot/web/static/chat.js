@@ -10,6 +10,10 @@
     return;
   }
   var config = JSON.parse(holder.textContent);
+  if (config.socketUrl === "same-origin") {
+    // Behind the project's nginx the socket is this page's own origin, as the browser sees it.
+    config.socketUrl = window.location.origin;
+  }
   if (typeof widget === "function") {
     widget(config, null); // rasa-webchat 1.x
   } else {
