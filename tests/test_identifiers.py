@@ -1,10 +1,14 @@
 """Order numbers, e-mails and phones as customers really type them."""
 
+import re
+import time
+
 import pytest
 import yaml
 
 from bot.identifiers import (
     ENTITY_PATTERNS,
+    URL_RE,
     canonical_email,
     canonical_order_id,
     canonical_phone,
@@ -94,3 +98,66 @@ def test_data_regexes_mirror_the_code_patterns():
     data = yaml.safe_load((ROOT / "data" / "nlu" / "regex.yml").read_text(encoding="utf-8"))
     in_data = {block["regex"]: block["examples"].strip()[2:] for block in data["nlu"]}
     assert in_data == {name: rx.pattern for name, rx in ENTITY_PATTERNS.items()}
+
+
+def test_two_addresses_in_one_message_are_both_found():
+    assert _found("taro@example.jp、hanako@example.co.jp") == [
+        ("taro@example.jp", "email"),
+        ("hanako@example.co.jp", "email"),
+    ]
+
+
+def test_an_address_is_matched_from_the_start_of_its_run():
+    assert _found("連絡先+taro.y@example.jp") == [("+taro.y@example.jp", "email")]
+    full_width = "ｔａｒｏ＿ｙ＠ｅｘａｍｐｌｅ．ｊｐ"
+    assert _found(full_width + "です") == [(full_width, "email")]
+
+
+# Messages a client can send in one go (the REST channel takes 100,000 characters and
+# more). A linear scan of any of these takes a few milliseconds here; the quadratic
+# e-mail pattern this replaced took about a minute for each of the long runs.
+ADVERSARIAL_INPUTS = {
+    "letters": "a" * 100_000,
+    "letter-dot": "a." * 50_000,
+    "digits": "1" * 100_000,
+    "letter-at": "a@" * 50_000,
+    "address-like": "a@b." * 25_000,
+    "at-then-letters": "a@" + "a" * 99_998,
+    "at-then-labels": "a@" + "a." * 49_999,
+    "full-width-digits": "０" * 100_000,
+    "dash-digit": "-1" * 50_000,
+    "zero-dash": "0-" * 50_000,
+    "phone-groups": "090-1234-" * 11_111,
+    "full-width-mixed": "Ａ１．＿ａ－" * 16_666,
+    "full-width-then-at": "ｘ" * 100_000 + "@",
+    "hash-digits": "#1" * 50_000,
+    "bango-digits": "番号1" * 33_333,
+    "order-numbers": "A-1234 " * 14_285,
+    "addresses": "a@b.jp " * 14_285,
+    "url-prefix": "http://" * 14_285,
+    "kana-dash": "Aー1ー" * 25_000,
+}
+SCANNED = {**ENTITY_PATTERNS, "url": URL_RE}
+
+
+def _cpu_seconds(run) -> float:
+    # CPU time of this process: other jobs on a busy machine do not count against it
+    started = time.process_time()
+    run()
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE], ids=["exact", "ignorecase"])
+@pytest.mark.parametrize("kind", SCANNED)
+@pytest.mark.parametrize("name", ADVERSARIAL_INPUTS)
+def test_every_pattern_scans_100000_characters_in_linear_time(name, kind, flags):
+    # Rasa's RegexFeaturizer and RegexEntityExtractor compile regex.yml with IGNORECASE
+    pattern = re.compile(SCANNED[kind].pattern, flags)
+    text = ADVERSARIAL_INPUTS[name]
+    assert _cpu_seconds(lambda: list(pattern.finditer(text))) < 0.5
+
+
+@pytest.mark.parametrize("name", ADVERSARIAL_INPUTS)
+def test_find_identifiers_scans_100000_characters_in_linear_time(name):
+    text = ADVERSARIAL_INPUTS[name]
+    assert _cpu_seconds(lambda: find_identifiers(text)) < 0.5
