@@ -8,6 +8,7 @@ a valid value is dropped, and of overlapping matches the one listed first in
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -48,14 +49,21 @@ def canonicalize_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]
         )
     )
     kept: List[Dict[str, Any]] = []
+    # Kept spans never overlap, so sorted by start they are sorted by end too and a new
+    # span can only overlap its neighbours there (a long message can carry thousands of
+    # matches; comparing each with every kept one was quadratic).
+    kept_starts: List[int] = []
+    kept_ends: List[int] = []
     for entity in candidates:
-        overlaps = any(
-            entity[ENTITY_ATTRIBUTE_START] < other[ENTITY_ATTRIBUTE_END]
-            and other[ENTITY_ATTRIBUTE_START] < entity[ENTITY_ATTRIBUTE_END]
-            for other in kept
-        )
-        if not overlaps:
-            kept.append(entity)
+        start, end = entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
+        at = bisect.bisect_right(kept_starts, start)
+        if at > 0 and kept_ends[at - 1] > start:
+            continue  # the kept span starting at or before this one reaches into it
+        if at < len(kept_starts) and kept_starts[at] < end:
+            continue  # the kept span starting after this one begins inside it
+        kept_starts.insert(at, start)
+        kept_ends.insert(at, end)
+        kept.append(entity)
     # the same span found twice (e.g. by two extractors) is kept once
     unique = {(e[ENTITY_ATTRIBUTE_TYPE], e[ENTITY_ATTRIBUTE_START]): e for e in kept}
     result = others + list(unique.values())
