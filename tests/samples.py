@@ -1,6 +1,6 @@
 """Sample data shared by several test packages."""
 
-# The order of ../shared/CONTRACT.md §3, as a shop system would send it.
+# The sample order of the outside contract (README "Orders in"), as a shop system would send it.
 ORDER = {
     "order_id": "A-100234",
     "placed_at": "2026-11-20T10:15:00+09:00",
