@@ -147,7 +147,9 @@ def index():
         "title": settings.shop_name,
         "subtitle": "お問い合わせ",
         "inputTextFieldHint": "メッセージを入力してください",
-        "storage": "session",
+        # rasa-webchat 1.0.1 reads the storage from params (a top-level "storage" is ignored
+        # and means localStorage): the conversation outlives a reload, not the browser tab.
+        "params": {"storage": "session"},
     }
     script = None
     if Path(current_app.static_folder or "", WEBCHAT_SCRIPT).is_file():

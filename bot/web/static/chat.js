@@ -15,7 +15,8 @@
     config.socketUrl = window.location.origin;
   }
   if (typeof widget === "function") {
-    widget(config, null); // rasa-webchat 1.x
+    // rasa-webchat 1.x ignores "selector": without the element it appends its own div
+    widget(config, document.querySelector(config.selector));
   } else {
     widget.init(config); // rasa-webchat 0.x
   }

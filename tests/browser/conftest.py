@@ -1,0 +1,255 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the real servers.
+
+The servers are the e2e ones (demo orders in a temporary SQLite file, SHOP_NOW fixed, the
+fake tracking API) plus the web process, started as `python -m bot web` would be in a shop.
+Without /usr/bin/chromium the tests skip, except on CI (env CI set), where they fail. A
+failing test leaves a screenshot and the page's HTML in var/browser-failures/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from bot.processes import RunningBot, free_port, start_bot, stop_all
+from tests.conftest import ROOT
+from tests.e2e.conftest import SHOP_NOW, e2e_env, monkeypatch_session  # noqa: F401 (fixtures)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # nothing but the page under test may cause traffic
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAILURES = ROOT / "var" / "browser-failures"
+WEBCHAT = ROOT / "bot" / "web" / "static" / "vendor" / "rasa-webchat-1.0.1.js"
+REPLY_SECONDS = 30  # the first answer after the model is loaded takes a few seconds
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+TYPING = ".rw-typing-indication"
+BOT_MESSAGE = f".rw-message:not({TYPING}) .rw-response"
+
+
+def require_chromium() -> None:
+    """Skip without Chromium on a developer machine; fail on CI, where it must be there."""
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is not installed (Debian: apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; on CI .ci/run installs it", pytrace=False)
+    pytest.skip(message)
+
+
+def require_webchat() -> None:
+    """The widget is vendored by `make webchat`, never fetched by the page or the tests."""
+    if not WEBCHAT.is_file():
+        pytest.fail(f"{WEBCHAT.relative_to(ROOT)} is missing: run `make webchat`", pytrace=False)
+
+
+@dataclass
+class WebProcess:
+    """`python -m bot web` on a port of 127.0.0.1."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        stop_all([self.process])
+
+
+def start_web(port: int, env: dict[str, str], log: Path, timeout: float = 60) -> WebProcess:
+    """Start the web process on ``port`` with ``env`` added and wait until it answers."""
+    with log.open("wb") as handle:
+        process = subprocess.Popen(  # our own interpreter, fixed arguments
+            [sys.executable, "-m", "bot", "web", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # stop_all signals the process group
+        )
+    web = WebProcess(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"web exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(f"{web.url}/api/health", timeout=1).ok:
+                return web
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    web.stop()
+    raise RuntimeError(f"web did not answer in {timeout:.0f} s:\n{log.read_text()}")
+
+
+@dataclass
+class Shop:
+    """The Rasa and action servers and a web process pointed at them."""
+
+    bot: RunningBot
+    web: WebProcess
+    database_url: str
+    workdir: Path
+
+    def web_env(self, **extra: str) -> dict[str, str]:
+        """The environment of a web process that talks to this Rasa server."""
+        return {
+            "DATABASE_URL": self.database_url,
+            "SHOP_NOW": SHOP_NOW,
+            "RASA_PORT": str(urlsplit(self.bot.url).port),
+            "RASA_URL": self.bot.url,
+            "RASA_TOKEN": self.bot.token,
+            **extra,
+        }
+
+
+@pytest.fixture(scope="session")
+def shop(trained_model, e2e_env) -> Iterator[Shop]:  # noqa: F811 (the imported fixture)
+    """The whole system on free ports, as a shop runs it without a proxy."""
+    require_chromium()
+    require_webchat()
+    web_port = free_port()
+    # The page at 127.0.0.1:web talks Socket.IO to 127.0.0.1:rasa: CORS must allow it.
+    bot = start_bot(
+        trained_model,
+        e2e_env["work"],
+        {
+            "DATABASE_URL": e2e_env["DATABASE_URL"],
+            "SHOP_NOW": SHOP_NOW,
+            "TRACKING_API_URL": e2e_env["tracking"].url,
+        },
+        origin=f"http://127.0.0.1:{web_port}",
+    )
+    try:
+        shop = Shop(bot, None, e2e_env["DATABASE_URL"], e2e_env["work"])  # type: ignore[arg-type]
+        shop.web = start_web(web_port, shop.web_env(), e2e_env["work"] / "web.log")
+    except BaseException:
+        bot.stop()
+        raise
+    yield shop
+    shop.web.stop()
+    bot.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session (Debian's, not Playwright's download)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context and page; on failure its screenshot and HTML go to var/.
+
+    Only loopback requests leave the browser: anything else (the widget's Google Fonts
+    link, say) is aborted and recorded in ``page.outside_requests``.
+    """
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(REPLY_SECONDS * 1000)
+    outside: list[str] = []
+
+    def route(route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.outside_requests = outside
+    failed_before = request.session.testsfailed
+    yield page
+    # The call phase's report is counted before fixtures are torn down.
+    if request.session.testsfailed > failed_before:
+        save_failure(page, request.node.name)
+    context.close()
+
+
+def save_failure(page, name: str) -> None:
+    """Screenshot and HTML of ``page`` as var/browser-failures/<name>.png and .html."""
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    stem = FAILURES / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    try:
+        page.screenshot(path=str(stem.with_suffix(".png")), full_page=True)
+        stem.with_suffix(".html").write_text(page.content(), encoding="utf-8")
+        print(f"\nbrowser failure saved: {stem}.png, {stem}.html")
+    except Exception as error:  # the test's own failure is what matters
+        print(f"\ncould not save the browser failure {stem}: {error}")
+
+
+class ChatWidget:
+    """The rasa-webchat widget on a page, as a customer uses it."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        """Open a new page's widget with its launcher button."""
+        self.page.locator("button.rw-launcher").click()
+        self.page.locator(".rw-new-message").wait_for(state="visible")
+
+    def say(self, text: str) -> None:
+        """Type ``text`` and send it, and wait until it shows as the customer's message."""
+        sent = self.page.locator(".rw-client").count()
+        self.page.locator(".rw-new-message").fill(text)
+        self.page.locator(".rw-new-message").press("Enter")
+        self.page.locator(".rw-client").nth(sent).wait_for()
+
+    def bot_texts(self) -> list[str]:
+        """The bot's messages shown so far (not the typing indicator, which looks like one)."""
+        return self.page.locator(BOT_MESSAGE).all_inner_texts()
+
+    def wait_for_reply(self, *needles: str, after: int = 0, seconds: float = REPLY_SECONDS) -> str:
+        """The bot messages after the first ``after`` once all ``needles`` are among them.
+
+        Then waits until the widget has shown every message it received: it shows them one
+        by one, up to 3 s apart, behind a typing indicator.
+        """
+        deadline = time.monotonic() + seconds
+        while True:
+            text = "\n".join(self.bot_texts()[after:])
+            if text and all(needle in text for needle in needles):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no bot reply with {needles!r} in {seconds:.0f} s; bot said:\n{text}"
+                )
+            self.page.wait_for_timeout(200)
+        self.wait_until_settled(deadline)
+        return "\n".join(self.bot_texts()[after:])
+
+    def wait_until_settled(self, deadline: float, quiet: float = 1.0) -> None:
+        """Wait until no typing indicator and no new message for ``quiet`` seconds."""
+        shown, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            count = self.page.locator(BOT_MESSAGE).count()
+            if count != shown or self.page.locator(TYPING).count():
+                shown, since = count, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError("the widget was still showing new messages at the deadline")
