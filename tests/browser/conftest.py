@@ -122,8 +122,6 @@ class Shop:
 @pytest.fixture(scope="session")
 def shop(trained_model, e2e_env) -> Iterator[Shop]:  # noqa: F811 (the imported fixture)
     """The whole system on free ports, as a shop runs it without a proxy."""
-    require_chromium()
-    require_webchat()
     web_port = free_port()
     # The page at 127.0.0.1:web talks Socket.IO to 127.0.0.1:rasa: CORS must allow it.
     bot = start_bot(
@@ -147,10 +145,18 @@ def shop(trained_model, e2e_env) -> Iterator[Shop]:  # noqa: F811 (the imported 
     bot.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _browser_available() -> None:
+    # Autouse and session-wide, so it runs before the servers start: a skip costs nothing.
+    require_chromium()
+    require_webchat()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Chromium for the session (Debian's, not Playwright's download)."""
     require_chromium()
+    require_webchat()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
