@@ -44,7 +44,7 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name shop --out models && touch $(MODEL) && \
 	echo "trained $(MODEL) in $$(( $$(date +%s) - start )) s"
 
-run: $(MODEL) ## train if needed, load demo orders, start Rasa, actions, web and fake tracking (Ctrl-C stops all)
+run: $(MODEL) webchat ## train if needed, load demo orders, start Rasa, actions, web and fake tracking (Ctrl-C stops all)
 	$(PY) -m bot run
 
 lint: $(STAMP) ## ruff lint and format check
@@ -61,7 +61,7 @@ validate: $(STAMP) ## rasa data validate (domain, NLU data, rules and stories ag
 unit: $(STAMP) ## the fast tests only (no model training)
 	$(PY) -m pytest -m "not slow"
 
-test: lint validate ## lint, validate the data, run the whole test suite (trains an NLU model)
+test: lint validate webchat ## lint, validate the data, run the whole test suite (trains an NLU model)
 	$(PY) -m pytest
 
 eval: $(STAMP) ## NLU evaluation: held-out + 5-fold CV, ours vs stock Rasa (2-3 h: stock trains slowly)
