@@ -119,9 +119,13 @@ class Shop:
         }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shop(trained_model, e2e_env) -> Iterator[Shop]:  # noqa: F811 (the imported fixture)
-    """The whole system on free ports, as a shop runs it without a proxy."""
+    """The whole system on free ports, as a shop runs it without a proxy.
+
+    Per module, like ``browser``: modules that import these fixtures get their own copy,
+    and module scope keeps the copies from running at the same time.
+    """
     web_port = free_port()
     # The page at 127.0.0.1:web talks Socket.IO to 127.0.0.1:rasa: CORS must allow it.
     bot = start_bot(
@@ -152,9 +156,13 @@ def _browser_available() -> None:
     require_webchat()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Chromium for the session (Debian's, not Playwright's download)."""
+    """Debian's Chromium (not Playwright's download), one per module.
+
+    Two sync Playwright instances cannot run in one thread, so a module that imports this
+    fixture must not overlap with another module's copy: hence module scope.
+    """
     require_chromium()
     require_webchat()
     from playwright.sync_api import sync_playwright
