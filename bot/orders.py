@@ -295,6 +295,21 @@ def orders_for_contact(
     return _read(session, or_(*conditions), ORDERS.c.placed_at.desc())
 
 
+def order_ids_for_contact(
+    session: Session, *, email: str | None = None, phone: str | None = None
+) -> list[str]:
+    """The order numbers of every order with this e-mail or phone, newest first (ids only)."""
+    conditions = []
+    if email and (canonical := canonical_email(email)):
+        conditions.append(ORDERS.c.email == canonical)
+    if phone and (digits := canonical_phone(phone)):
+        conditions.append(ORDERS.c.phone_digits == digits)
+    if not conditions:
+        return []
+    query = select(ORDERS.c.order_id).where(or_(*conditions)).order_by(ORDERS.c.placed_at.desc())
+    return list(session.execute(query).scalars())
+
+
 def all_orders(session: Session) -> Iterator[dict]:
     """Every order, oldest row first, read a chunk at a time."""
     last = 0

@@ -242,9 +242,9 @@ class VerificationService:
     # --- internals -----------------------------------------------------------------------
 
     def _prove(self, session: Session, conversation_id: str, order: dict, contact: Contact):
-        others = orders.orders_for_contact(session, **{contact.kind: contact.value})
+        others = orders.order_ids_for_contact(session, **{contact.kind: contact.value})
         first = order["order_id"]
-        order_ids = (first, *(o["order_id"] for o in others if o["order_id"] != first))
+        order_ids = (first, *(o for o in others if o != first))
         proof = Proof(secrets.token_urlsafe(24), conversation_id, contact, order_ids)
         session.add(
             Verification(
