@@ -285,29 +285,31 @@ def orders_for_contact(
     session: Session, *, email: str | None = None, phone: str | None = None
 ) -> list[dict]:
     """Every order whose e-mail or phone matches (any width, case or dashes), newest first."""
-    conditions = []
-    if email and (canonical := canonical_email(email)):
-        conditions.append(ORDERS.c.email == canonical)
-    if phone and (digits := canonical_phone(phone)):
-        conditions.append(ORDERS.c.phone_digits == digits)
-    if not conditions:
+    condition = _contact_condition(email, phone)
+    if condition is None:
         return []
-    return _read(session, or_(*conditions), ORDERS.c.placed_at.desc())
+    return _read(session, condition, ORDERS.c.placed_at.desc())
 
 
 def order_ids_for_contact(
     session: Session, *, email: str | None = None, phone: str | None = None
 ) -> list[str]:
     """The order numbers of every order with this e-mail or phone, newest first (ids only)."""
+    condition = _contact_condition(email, phone)
+    if condition is None:
+        return []
+    query = select(ORDERS.c.order_id).where(condition).order_by(ORDERS.c.placed_at.desc())
+    return list(session.execute(query).scalars())
+
+
+def _contact_condition(email: str | None, phone: str | None):
+    """WHERE e-mail or phone matches, canonical; None when neither is a valid contact."""
     conditions = []
     if email and (canonical := canonical_email(email)):
         conditions.append(ORDERS.c.email == canonical)
     if phone and (digits := canonical_phone(phone)):
         conditions.append(ORDERS.c.phone_digits == digits)
-    if not conditions:
-        return []
-    query = select(ORDERS.c.order_id).where(or_(*conditions)).order_by(ORDERS.c.placed_at.desc())
-    return list(session.execute(query).scalars())
+    return or_(*conditions) if conditions else None
 
 
 def all_orders(session: Session) -> Iterator[dict]:
