@@ -233,6 +233,12 @@ class ChatWidget:
         self.page.locator(".rw-new-message").press("Enter")
         self.page.locator(".rw-client").nth(sent).wait_for()
 
+    def ask(self, text: str, *needles: str) -> str:
+        """Send ``text``; the bot's answer to it, once it holds every one of ``needles``."""
+        asked = len(self.bot_texts())
+        self.say(text)
+        return self.wait_for_reply(*needles, after=asked)
+
     def bot_texts(self) -> list[str]:
         """The bot's messages shown so far (not the typing indicator, which looks like one)."""
         return self.page.locator(BOT_MESSAGE).all_inner_texts()

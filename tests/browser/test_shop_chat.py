@@ -27,15 +27,9 @@ def test_greeting_order_status_and_reload(shop, page):
     chat.open()
     chat.wait_for_reply("こんにちは")
 
-    asked = len(chat.bot_texts())
-    chat.say("注文した商品はいつ届きますか")
-    chat.wait_for_reply("注文番号", after=asked)
-    asked = len(chat.bot_texts())
-    chat.say(ORDER)
-    chat.wait_for_reply("メールアドレス", after=asked)
-    asked = len(chat.bot_texts())
-    chat.say(EMAIL)
-    answer = chat.wait_for_reply(CARRIER, TRACKING_NUMBER, after=asked)
+    chat.ask("注文した商品はいつ届きますか", "注文番号")
+    chat.ask(ORDER, "メールアドレス")
+    answer = chat.ask(EMAIL, CARRIER, TRACKING_NUMBER)
     assert ORDER in answer
 
     # The widget keeps the conversation in sessionStorage (the tab), not localStorage.

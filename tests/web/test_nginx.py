@@ -227,9 +227,7 @@ def test_widget_chat_through_nginx(proxy, page):  # noqa: F811 (the imported fix
     chat = ChatWidget(page)
     chat.open()
     chat.wait_for_reply("こんにちは")
-    asked = len(chat.bot_texts())
-    chat.say("注文した商品はいつ届きますか")
-    chat.wait_for_reply("注文番号", after=asked)
+    chat.ask("注文した商品はいつ届きますか", "注文番号")
     assert page.outside_requests == []
     # Everything, the Socket.IO WebSocket included, went to nginx's port, nothing to Rasa's.
     # (The "request" event also reports what the CSP blocked, the widget's Google Fonts link.)
