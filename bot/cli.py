@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.operator_cli import register as register_operator_commands
 from bot.store_cli import register as register_store_commands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_nlu.set_defaults(handler=_bench_nlu)
     _add_bench_wismo(bench_targets)
     register_store_commands(commands, bench_targets)  # db, orders, handoffs, bench store
+    register_operator_commands(commands)
     _add_server_commands(commands)
     return parser
 

@@ -65,13 +65,14 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
-def _resolve(url: str | None) -> str:
+def resolve_url(url: str | None) -> str:
     url = url or database_url()
     # Heroku-style URLs; SQLAlchemy 1.4 only knows the postgresql:// spelling.
     return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
 
 
-def _on_sqlite_connect(dbapi_connection, _record) -> None:
+def sqlite_pragmas(dbapi_connection, _record=None) -> None:
+    """WAL, busy timeout and foreign keys on each SQLite connection (Rasa's tracker store too)."""
     cursor = dbapi_connection.cursor()
     # WAL lets the action server write while the web process reads; NORMAL is durable
     # across application crashes in WAL mode and much faster for bulk imports.
@@ -84,7 +85,7 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 
 def get_engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default DATABASE_URL), created once per URL and process."""
-    url = _resolve(url)
+    url = resolve_url(url)
     with _lock:
         engine = _engines.get(url)
         if engine is not None:
@@ -100,7 +101,7 @@ def get_engine(url: str | None = None) -> Engine:
             kwargs["pool_pre_ping"] = True
         engine = create_engine(url, **kwargs)
         if parsed.get_backend_name() == "sqlite":
-            event.listen(engine, "connect", _on_sqlite_connect)
+            event.listen(engine, "connect", sqlite_pragmas)
         _engines[url] = engine
         _sessionmakers[url] = sessionmaker(bind=engine, future=True, expire_on_commit=False)
         return engine
@@ -109,7 +110,7 @@ def get_engine(url: str | None = None) -> Engine:
 @contextlib.contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits when the block ends, rolls back on an error, and closes."""
-    url = _resolve(url)
+    url = resolve_url(url)
     get_engine(url)
     session = _sessionmakers[url]()
     try:
@@ -174,7 +175,7 @@ def upgrade(url: str | None = None) -> None:
 
     Cheap when already done: checked once per URL and process.
     """
-    url = _resolve(url)
+    url = resolve_url(url)
     if url in _upgraded:
         return
     from alembic import command
@@ -190,7 +191,7 @@ def upgrade(url: str | None = None) -> None:
 
 def dispose(url: str | None = None) -> None:
     """Close and forget the engine for ``url`` (tests that drop databases use this)."""
-    url = _resolve(url)
+    url = resolve_url(url)
     with _lock:
         engine = _engines.pop(url, None)
         _sessionmakers.pop(url, None)

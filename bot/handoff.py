@@ -1,14 +1,23 @@
 """The operator queue: conversations the bot hands to a person.
 
-A handoff is ``waiting`` until an operator claims it, then ``claimed``, then ``closed``.
-Each status change is one conditional UPDATE (``... WHERE status = 'waiting'``), so two
-operators can never claim the same handoff, and a partial unique index keeps at most one
-open (waiting or claimed) handoff per conversation, even when two processes race.
+A handoff is ``waiting`` until an operator claims it, then ``claimed``, then ``closed``
+(handed back to the bot, or resolved). Each status change is one conditional UPDATE
+(``... WHERE status = 'waiting'``), so two operators can never claim the same handoff, and
+a partial unique index keeps at most one open (waiting or claimed) handoff per
+conversation, even when two processes race.
+
+:class:`HandoffQueue` works on one database session with the shop's time zone and clock
+passed in; it reads no settings and no environment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -17,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     insert,
     select,
     text,
@@ -26,12 +36,18 @@ from sqlalchemy.orm import Session
 
 from bot.db import Base, UTCDateTime
 from bot.identifiers import canonical_order_id
-from bot.settings import load_settings, now
 
 
 class HandoffStatus(str, enum.Enum):
     WAITING = "waiting"
     CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class Resolution(str, enum.Enum):
+    """How a handoff was closed: back to the bot, or resolved by the operator."""
+
+    HANDBACK = "handback"
     CLOSED = "closed"
 
 
@@ -52,8 +68,19 @@ REASONS = (
     "other",
 )
 
+# While a handoff for one of these waits, the customer is talking to "a person soon": every
+# message is recorded and answered only with that. The other reasons are tasks for an
+# operator to carry out, and the bot keeps answering meanwhile.
+PAUSING_REASONS = frozenset(
+    {"human_request", "complaint", "verification_locked", "fallback", "other"}
+)
+
 OPEN_STATUSES = (HandoffStatus.WAITING.value, HandoffStatus.CLAIMED.value)
 _OPEN_SQL = text("status IN ('waiting', 'claimed')")
+
+# The wait estimate: the median time to claim of the last claims within this window.
+ESTIMATE_SAMPLE = 20
+ESTIMATE_WINDOW = dt.timedelta(days=14)
 
 
 class Handoff(Base):
@@ -67,10 +94,13 @@ class Handoff(Base):
     verified = Column(Boolean, nullable=False, default=False)  # customer proved the order
     customer_message = Column(Text)
     channel = Column(String(64))
+    intent = Column(String(64))  # what the customer last asked for, for the operator
     created_at = Column(UTCDateTime, nullable=False)
     claimed_by = Column(String(100))
     claimed_at = Column(UTCDateTime)
     closed_at = Column(UTCDateTime)
+    closed_by = Column(String(100))
+    resolution = Column(String(16))  # Resolution
 
     __table_args__ = (
         Index("ix_handoffs_conversation_id", "conversation_id"),
@@ -88,40 +118,37 @@ class Handoff(Base):
 HANDOFFS = Handoff.__table__
 
 
-def _as_dict(row) -> dict:
-    tz = load_settings().timezone
-
-    def iso(moment):
-        return moment.astimezone(tz).isoformat() if moment else None
-
-    return {
-        "id": row.id,
-        "conversation_id": row.conversation_id,
-        "status": row.status,
-        "reason": row.reason,
-        "created_at": iso(row.created_at),
-        "order_id": row.order_id,
-        "verified": bool(row.verified),
-        "customer_message": row.customer_message,
-        "channel": row.channel,
-        "claimed_by": row.claimed_by,
-        "claimed_at": iso(row.claimed_at),
-        "closed_at": iso(row.closed_at),
-    }
+class UnknownHandoffError(LookupError):
+    """No handoff with that id."""
 
 
-def _open_for(session: Session, conversation_id: str):
-    return session.execute(
-        select(HANDOFFS)
-        .where(HANDOFFS.c.conversation_id == conversation_id)
-        .where(HANDOFFS.c.status.in_(OPEN_STATUSES))
-    ).first()
+class HandoffConflictError(Exception):
+    """Another operator holds the handoff, or it is already closed."""
+
+    def __init__(self, handoff: dict) -> None:
+        super().__init__(f"handoff {handoff['id']} is {handoff['status']}")
+        self.handoff = handoff
 
 
-def open_handoff_for(session: Session, conversation_id: str) -> dict | None:
-    """The conversation's waiting or claimed handoff, if it has one."""
-    row = _open_for(session, conversation_id)
-    return _as_dict(row) if row is not None else None
+@dataclass(frozen=True)
+class Wait:
+    """Where a waiting handoff stands: its place in the queue and the usual wait."""
+
+    position: int
+    estimate: dt.timedelta | None  # None when no recent claims tell
+
+    @property
+    def estimate_minutes(self) -> int | None:
+        if self.estimate is None:
+            return None
+        return max(1, -(-int(self.estimate.total_seconds()) // 60))
+
+
+def pauses_bot(handoff: dict | None) -> bool:
+    """Whether the bot stays silent (claimed) or only says "a person will answer" (waiting)."""
+    if handoff is None or handoff["status"] == HandoffStatus.CLOSED.value:
+        return False
+    return handoff["status"] == HandoffStatus.CLAIMED.value or handoff["reason"] in PAUSING_REASONS
 
 
 def _insert_unless_open(session: Session):
@@ -138,83 +165,186 @@ def _insert_unless_open(session: Session):
     return insert(HANDOFFS)
 
 
-def create_handoff(
-    session: Session,
-    *,
-    conversation_id: str,
-    reason: str,
-    order_id: str | None = None,
-    verified: bool = False,
-    customer_message: str | None = None,
-    channel: str | None = None,
-) -> dict:
-    """Queue the conversation for an operator; an open handoff it already has is returned."""
-    existing = _open_for(session, conversation_id)
-    if existing is not None:
-        return _as_dict(existing)
-    session.execute(
-        _insert_unless_open(session).values(
-            conversation_id=conversation_id,
-            status=HandoffStatus.WAITING.value,
-            reason=reason,
-            order_id=(canonical_order_id(order_id) or order_id) if order_id else None,
-            verified=bool(verified),
-            customer_message=customer_message,
-            channel=channel,
-            created_at=now(),
-        )
-    )
-    return _as_dict(_open_for(session, conversation_id))
+class HandoffQueue:
+    """The queue on one session, with the shop's time zone and clock."""
 
+    def __init__(
+        self, session: Session, *, timezone: ZoneInfo, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.session = session
+        self.timezone = timezone
+        self.clock = clock
 
-def list_handoffs(session: Session, status: HandoffStatus | str | None = None) -> list[dict]:
-    """The queue, oldest first; only handoffs in ``status`` when given."""
-    query = select(HANDOFFS).order_by(HANDOFFS.c.created_at, HANDOFFS.c.id)
-    if status is not None:
-        query = query.where(HANDOFFS.c.status == HandoffStatus(status).value)
-    return [_as_dict(row) for row in session.execute(query)]
+    # -- reading -----------------------------------------------------------------------
+    def _iso(self, moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(self.timezone).isoformat() if moment else None
 
+    def _as_dict(self, row) -> dict:
+        if row.claimed_at is not None:
+            waited = row.claimed_at - row.created_at
+        elif row.status == HandoffStatus.WAITING.value:
+            waited = self.clock() - row.created_at
+        else:
+            waited = None
+        return {
+            "id": row.id,
+            "conversation_id": row.conversation_id,
+            "status": row.status,
+            "reason": row.reason,
+            "created_at": self._iso(row.created_at),
+            "order_id": row.order_id,
+            "verified": bool(row.verified),
+            "operator": row.claimed_by,
+            "customer_message": row.customer_message,
+            "channel": row.channel,
+            "intent": row.intent,
+            "claimed_at": self._iso(row.claimed_at),
+            "closed_at": self._iso(row.closed_at),
+            "closed_by": row.closed_by,
+            "resolution": row.resolution,
+            "wait_seconds": max(0, round(waited.total_seconds())) if waited is not None else None,
+        }
 
-def get_handoff(session: Session, handoff_id: int) -> dict | None:
-    """One handoff by id, or None."""
-    row = session.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id)).first()
-    return _as_dict(row) if row else None
+    def _row(self, handoff_id: int):
+        return self.session.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id)).first()
 
+    def get(self, handoff_id: int) -> dict | None:
+        """One handoff by id, or None."""
+        row = self._row(handoff_id)
+        return self._as_dict(row) if row else None
 
-def claim_handoff(session: Session, handoff_id: int, operator: str) -> dict | None:
-    """Give a waiting handoff to ``operator``; None if it is gone or someone else was first."""
-    result = session.execute(
-        update(HANDOFFS)
-        .where(HANDOFFS.c.id == handoff_id)
-        .where(HANDOFFS.c.status == HandoffStatus.WAITING.value)
-        .values(status=HandoffStatus.CLAIMED.value, claimed_by=operator, claimed_at=now())
-    )
-    return get_handoff(session, handoff_id) if result.rowcount == 1 else None
+    def open_for(self, conversation_id: str) -> dict | None:
+        """The conversation's waiting or claimed handoff, if it has one."""
+        row = self.session.execute(
+            select(HANDOFFS)
+            .where(HANDOFFS.c.conversation_id == conversation_id)
+            .where(HANDOFFS.c.status.in_(OPEN_STATUSES))
+        ).first()
+        return self._as_dict(row) if row is not None else None
 
+    def list(self, status: HandoffStatus | str | None = None) -> list[dict]:
+        """The queue, oldest first; only handoffs in ``status`` when given."""
+        query = select(HANDOFFS).order_by(HANDOFFS.c.created_at, HANDOFFS.c.id)
+        if status is not None:
+            query = query.where(HANDOFFS.c.status == HandoffStatus(status).value)
+        return [self._as_dict(row) for row in self.session.execute(query)]
 
-def claim_next(session: Session, operator: str) -> dict | None:
-    """Claim the oldest waiting handoff for ``operator``; None when the queue is empty."""
-    for _ in range(5):  # another operator may take the oldest one between our two statements
-        oldest = session.execute(
-            select(HANDOFFS.c.id)
+    def wait(self, handoff: dict) -> Wait:
+        """The handoff's place among the waiting ones, and the median recent time to claim."""
+        ahead = self.session.execute(
+            select(func.count())
+            .select_from(HANDOFFS)
             .where(HANDOFFS.c.status == HandoffStatus.WAITING.value)
-            .order_by(HANDOFFS.c.created_at, HANDOFFS.c.id)
-            .limit(1)
-        ).scalar()
-        if oldest is None:
-            return None
-        claimed = claim_handoff(session, oldest, operator)
-        if claimed is not None:
-            return claimed
-    return None
+            .where(HANDOFFS.c.id < handoff["id"])
+        ).scalar_one()
+        recent = self.session.execute(
+            select(HANDOFFS.c.created_at, HANDOFFS.c.claimed_at)
+            .where(HANDOFFS.c.claimed_at.is_not(None))
+            .where(HANDOFFS.c.claimed_at >= self.clock() - ESTIMATE_WINDOW)
+            .order_by(HANDOFFS.c.claimed_at.desc())
+            .limit(ESTIMATE_SAMPLE)
+        ).all()
+        waits = [(claimed - created).total_seconds() for created, claimed in recent]
+        estimate = dt.timedelta(seconds=statistics.median(waits)) if waits else None
+        return Wait(position=ahead + 1, estimate=estimate)
 
+    # -- changing ----------------------------------------------------------------------
+    def create(
+        self,
+        *,
+        conversation_id: str,
+        reason: str,
+        order_id: str | None = None,
+        verified: bool = False,
+        customer_message: str | None = None,
+        channel: str | None = None,
+        intent: str | None = None,
+    ) -> dict:
+        """Queue the conversation for an operator; an open handoff it already has is returned."""
+        existing = self.open_for(conversation_id)
+        if existing is not None:
+            return existing
+        self.session.execute(
+            _insert_unless_open(self.session).values(
+                conversation_id=conversation_id,
+                status=HandoffStatus.WAITING.value,
+                reason=reason,
+                order_id=(canonical_order_id(order_id) or order_id) if order_id else None,
+                verified=bool(verified),
+                customer_message=customer_message,
+                channel=channel,
+                intent=intent,
+                created_at=self.clock(),
+            )
+        )
+        return self.open_for(conversation_id)
 
-def close_handoff(session: Session, handoff_id: int) -> dict | None:
-    """Close an open handoff; None if there is no open handoff with that id."""
-    result = session.execute(
-        update(HANDOFFS)
-        .where(HANDOFFS.c.id == handoff_id)
-        .where(HANDOFFS.c.status.in_(OPEN_STATUSES))
-        .values(status=HandoffStatus.CLOSED.value, closed_at=now())
-    )
-    return get_handoff(session, handoff_id) if result.rowcount == 1 else None
+    def _existing(self, handoff_id: int) -> dict:
+        handoff = self.get(handoff_id)
+        if handoff is None:
+            raise UnknownHandoffError(handoff_id)
+        return handoff
+
+    def claim(self, handoff_id: int, operator: str) -> dict:
+        """Give a waiting handoff to ``operator`` (again: a no-op); else HandoffConflictError."""
+        result = self.session.execute(
+            update(HANDOFFS)
+            .where(HANDOFFS.c.id == handoff_id)
+            .where(HANDOFFS.c.status == HandoffStatus.WAITING.value)
+            .values(
+                status=HandoffStatus.CLAIMED.value, claimed_by=operator, claimed_at=self.clock()
+            )
+        )
+        handoff = self._existing(handoff_id)
+        if result.rowcount == 1 or (
+            handoff["status"] == HandoffStatus.CLAIMED.value and handoff["operator"] == operator
+        ):
+            return handoff
+        raise HandoffConflictError(handoff)
+
+    def claim_next(self, operator: str) -> dict | None:
+        """Claim the oldest waiting handoff for ``operator``; None when the queue is empty."""
+        for _ in range(5):  # another operator may take the oldest one between our statements
+            oldest = self.session.execute(
+                select(HANDOFFS.c.id)
+                .where(HANDOFFS.c.status == HandoffStatus.WAITING.value)
+                .order_by(HANDOFFS.c.created_at, HANDOFFS.c.id)
+                .limit(1)
+            ).scalar()
+            if oldest is None:
+                return None
+            try:
+                return self.claim(oldest, operator)
+            except HandoffConflictError:
+                continue
+        return None
+
+    def held_by(self, handoff_id: int, operator: str) -> dict:
+        """The handoff when ``operator`` holds it (to reply); else HandoffConflictError."""
+        handoff = self._existing(handoff_id)
+        if handoff["status"] != HandoffStatus.CLAIMED.value or handoff["operator"] != operator:
+            raise HandoffConflictError(handoff)
+        return handoff
+
+    def close(
+        self, handoff_id: int, operator: str, resolution: Resolution | str = Resolution.CLOSED
+    ) -> dict:
+        """Close a waiting handoff or one ``operator`` holds; else HandoffConflictError."""
+        mine_or_nobodys = (HANDOFFS.c.status == HandoffStatus.WAITING.value) | (
+            (HANDOFFS.c.status == HandoffStatus.CLAIMED.value) & (HANDOFFS.c.claimed_by == operator)
+        )
+        result = self.session.execute(
+            update(HANDOFFS)
+            .where(HANDOFFS.c.id == handoff_id)
+            .where(mine_or_nobodys)
+            .values(
+                status=HandoffStatus.CLOSED.value,
+                closed_at=self.clock(),
+                closed_by=operator,
+                resolution=Resolution(resolution).value,
+            )
+        )
+        handoff = self._existing(handoff_id)
+        if result.rowcount != 1:
+            raise HandoffConflictError(handoff)
+        return handoff

@@ -34,7 +34,6 @@ PAYMENT_LABELS = {
     "failed": "決済失敗",
     "refunded": "返金済み",
 }
-HANDOFF_LABELS = {"waiting": "待機中", "claimed": "対応中", "closed": "完了"}
 
 
 def register(commands, bench_targets) -> None:
@@ -112,7 +111,7 @@ def register(commands, bench_targets) -> None:
     bench.set_defaults(handler=_bench_store)
 
 
-def _database_errors(handler):
+def database_errors(handler):
     """Run ``handler`` after the schema upgrade; database trouble becomes exit status 1."""
 
     @functools.wraps(handler)
@@ -154,13 +153,13 @@ def _where() -> str:
         return "DATABASE_URL"
 
 
-@_database_errors
+@database_errors
 def _db_upgrade(args: argparse.Namespace) -> int:
     print(f"データベースのスキーマは最新です: {_where()}")
     return 0
 
 
-@_database_errors
+@database_errors
 def _orders_import(args: argparse.Namespace) -> int:
     from bot.importer import ImportFileError, import_file
 
@@ -192,7 +191,7 @@ def _progress_line():
     return rewrite
 
 
-@_database_errors
+@database_errors
 def _orders_show(args: argparse.Namespace) -> int:
     from bot.db import session_scope
     from bot.orders import find_order
@@ -255,7 +254,7 @@ def format_order(order: dict) -> str:
     return "\n".join(lines)
 
 
-@_database_errors
+@database_errors
 def _orders_load_demo(args: argparse.Namespace) -> int:
     from bot.db import session_scope
     from bot.demo import demo_orders
@@ -276,31 +275,58 @@ def _orders_load_demo(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
-@_database_errors
+@database_errors
 def _handoffs_list(args: argparse.Namespace) -> int:
     from bot.db import session_scope
-    from bot.handoff import list_handoffs
+    from bot.handoff import HandoffQueue
+    from bot.messages import catalogue
+    from bot.settings import load_settings, now
 
+    settings = load_settings()
     with session_scope() as session:
-        handoffs = list_handoffs(session, args.status)
+        queue = HandoffQueue(session, timezone=settings.timezone, clock=lambda: now(settings))
+        handoffs = queue.list(args.status)
     if args.json:
         print(json.dumps(handoffs, ensure_ascii=False, indent=2))
         return 0
     if not handoffs:
         print("引き継ぎはありません。")
         return 0
+    statuses, reasons = catalogue()["handoff_statuses"], catalogue()["handoff_reasons"]
     for h in handoffs:
-        who = f" 担当 {h['claimed_by']}" if h["claimed_by"] else ""
-        order = (
-            f" 注文 {h['order_id']}{'(確認済み)' if h['verified'] else ''}" if h["order_id"] else ""
-        )
-        when = h["created_at"][:16].replace("T", " ")
-        print(
-            f"#{h['id']} {HANDOFF_LABELS.get(h['status'], h['status'])} {when} "
-            f"[{h['conversation_id']}]{order}{who}: {h['reason']}"
-        )
-    print(f"{len(handoffs)} 件")
+        print(_handoff_line(h, statuses, reasons))
+    waiting = sum(h["status"] == "waiting" for h in handoffs)
+    print(f"{len(handoffs)} 件（対応待ち {waiting} 件）")
     return 0
+
+
+def _minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds // 60}分" if seconds >= 60 else f"{seconds}秒"
+
+
+def _handoff_line(h: dict, statuses: dict, reasons: dict) -> str:
+    """``#3 対応中 11/24 14:05 待ち5分 担当 sato(14:10) 注文 A-1(確認済み) [conv]: 担当者希望``"""
+
+    def clock(iso: str | None) -> str:
+        return iso[11:16] if iso else "—"
+
+    parts = [
+        f"#{h['id']}",
+        statuses.get(h["status"], h["status"]),
+        h["created_at"][5:16].replace("-", "/").replace("T", " "),
+    ]
+    parts.append(f"待ち{_minutes(h['wait_seconds'])}")
+    if h["operator"]:
+        parts.append(f"担当 {h['operator']}({clock(h['claimed_at'])})")
+    if h["closed_at"]:
+        how = "ボットへ戻し" if h["resolution"] == "handback" else "完了"
+        parts.append(f"{how} {h['closed_by'] or ''}({clock(h['closed_at'])})".replace(" (", "("))
+    if h["order_id"]:
+        parts.append(f"注文 {h['order_id']}{'(確認済み)' if h['verified'] else '(未確認)'}")
+    parts.append(f"[{h['conversation_id']}]: {reasons.get(h['reason'], h['reason'])}")
+    return " ".join(parts)
 
 
 def _bench_store(args: argparse.Namespace) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot import handoff, orders, verify
+from bot import handoff, operators, orders, verify
 from bot.db import Base, get_engine
 from bot.settings import database_url
 
-MODULES_WITH_TABLES = (handoff, orders, verify)  # importing them registers their tables
+MODULES_WITH_TABLES = (handoff, operators, orders, verify)  # importing them registers their tables
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,10 +22,17 @@ target_metadata = Base.metadata
 _PG_LOCK_KEY = 7_246_011
 
 
+def _ours(name, type_, parent_names) -> bool:
+    """Autogenerate compares only our tables: Rasa's tracker store keeps its ``events``
+    table in the same database, and no migration of ours may touch it."""
+    return type_ != "table" or name in target_metadata.tables
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_ours,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

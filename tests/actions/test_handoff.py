@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from rasa_sdk.events import SlotSet, UserUttered
 from sqlalchemy.exc import OperationalError
@@ -12,12 +15,14 @@ from actions.handoff import ActionHumanHandoff
 from bot import db, handoff
 from tests.actions.conftest import make_tracker, new_sender, run, texts, user_message
 
+TOKYO = ZoneInfo("Asia/Tokyo")
 SUNDAY_EVENING = "2026-11-22T19:00:00+09:00"  # Monday 11/23 is a holiday in shop.yml
 
 
 def handoffs_of(sender_id: str) -> list[dict]:
     with db.session_scope() as session:
-        return [h for h in handoff.list_handoffs(session) if h["conversation_id"] == sender_id]
+        queue = handoff.HandoffQueue(session, timezone=TOKYO, clock=lambda: dt.datetime.now(TOKYO))
+        return [h for h in queue.list() if h["conversation_id"] == sender_id]
 
 
 def ask_for_a_person(domain, slots=None, sender_id=None, events=()):

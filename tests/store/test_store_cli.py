@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from bot.db import dispose, session_scope
-from bot.handoff import create_handoff
+from bot.handoff import HandoffQueue
+from bot.settings import load_settings, now
 from tests.conftest import ROOT
 from tests.store.conftest import ORDER, SHOP_NOW, make_order
 
@@ -147,18 +148,26 @@ def test_handoffs_list(bot):
     empty = bot("handoffs", "list", "--json")
     assert empty.returncode == 0
     assert json.loads(empty.stdout) == []
+    settings = load_settings()
     with session_scope(bot.url) as session:
-        create_handoff(session, conversation_id="c-1", reason="担当者希望", order_id="A-100234")
-        create_handoff(session, conversation_id="c-2", reason="クレーム")
+        queue = HandoffQueue(session, timezone=settings.timezone, clock=lambda: now(settings))
+        first = queue.create(conversation_id="c-1", reason="human_request", order_id="A-100234")
+        queue.create(conversation_id="c-2", reason="complaint")
+        queue.claim(first["id"], "sato")
     listed = json.loads(bot("handoffs", "list", "--json").stdout)
-    assert [(h["conversation_id"], h["status"], h["order_id"]) for h in listed] == [
-        ("c-1", "waiting", "A-100234"),
-        ("c-2", "waiting", None),
+    assert [(h["conversation_id"], h["status"], h["order_id"], h["operator"]) for h in listed] == [
+        ("c-1", "claimed", "A-100234", "sato"),
+        ("c-2", "waiting", None, None),
     ]
-    assert {"id", "conversation_id", "status", "reason", "created_at", "order_id"} <= set(listed[0])
+    assert {
+        "id", "conversation_id", "status", "reason", "created_at", "order_id", "verified",
+        "operator", "claimed_at", "closed_at", "wait_seconds",
+    } <= set(listed[0])  # fmt: skip
     assert json.loads(bot("handoffs", "list", "--json", "--status", "closed").stdout) == []
     text = bot("handoffs", "list")
-    assert "担当者希望" in text.stdout and "2 件" in text.stdout
+    assert "担当者希望" in text.stdout and "ご不満・苦情" in text.stdout
+    assert "担当 sato(" in text.stdout and "待ち" in text.stdout
+    assert "2 件（対応待ち 1 件）" in text.stdout
     assert bot("handoffs", "list", "--status", "lost").returncode == 2
 
 
