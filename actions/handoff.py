@@ -12,8 +12,10 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import ShopAction, pending_offer, proof_of, say, services, session, text_slot
-from bot import handoff, messages
+from bot import handoff
+from bot.handoff import HandoffQueue
 from bot.identifiers import canonical_order_id
+from bot.relay import handoff_notice
 from bot.settings import now
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,21 @@ def recent_customer_text(tracker: Tracker, limit: int = 5) -> str:
     return "\n".join(t for t in texts[-limit:] if isinstance(t, str) and not t.startswith("/"))
 
 
+# What the customer said that is no request of its own (the operator wants the question).
+_NOT_A_REQUEST = frozenset({"affirm", "deny", "inform", "greet", "thanks", "goodbye"})
+
+
+def asked_intent(tracker: Tracker) -> str | None:
+    """The customer's latest intent that asked for something (not a yes, a number, ...)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if isinstance(name, str) and name not in _NOT_A_REQUEST and not name.startswith("/"):
+            return name
+    return None
+
+
 def queue_handoff(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[dict[str, Any]]:
@@ -44,12 +61,12 @@ def queue_handoff(
     proof = proof_of(tracker)
     try:
         with session() as db:
-            existing = handoff.open_handoff_for(db, tracker.sender_id)
+            queue = HandoffQueue(db, timezone=shop.timezone, clock=lambda: moment)
+            existing = queue.open_for(tracker.sender_id)
             if existing is not None:
                 say(dispatcher, "handoff_existing", handoff_id=existing["id"])
                 return [SlotSet("human_offer", None)]
-            record = handoff.create_handoff(
-                db,
+            record = queue.create(
                 conversation_id=tracker.sender_id,
                 reason=reason,
                 order_id=order_id,
@@ -57,22 +74,15 @@ def queue_handoff(
                 verified=bool(order_id and proof and proof.covers(order_id)),
                 customer_message=recent_customer_text(tracker),
                 channel=tracker.get_latest_input_channel(),
+                intent=asked_intent(tracker),
             )
+            wait = queue.wait(record)
     except SQLAlchemyError:
         logger.exception("could not queue a handoff for %s", tracker.sender_id)
         say(dispatcher, "handoff_failed", contact_email=shop.contact_email)
         return []
     logger.info("handoff %s queued for %s (%s)", record["id"], tracker.sender_id, reason)
-    if shop.hours.is_open(moment):
-        say(dispatcher, "handoff_open", handoff_id=record["id"])
-    else:
-        say(
-            dispatcher,
-            "handoff_closed_hours",
-            handoff_id=record["id"],
-            opens_at=shop.hours.next_opening(moment),
-            hours=messages.business_hours_text(shop.hours),
-        )
+    dispatcher.utter_message(text=handoff_notice(shop, moment, record, wait))
     return [SlotSet("human_offer", None)]
 
 

@@ -9,13 +9,22 @@ Named ``rest`` and ``socketio`` like Rasa's own (same URLs: ``/webhooks/rest/web
 - the client's address goes into the message's metadata (``client_ip``) for the
   verification limits, taken from the connection, or from ``X-Forwarded-For`` only when
   the connection comes from loopback (the project's nginx); whatever a client sends in
-  its metadata under that key is overwritten.
+  its metadata under that key is overwritten;
+- the operator relay (bot/relay.py): while an operator has the conversation, a message is
+  only recorded in the tracker (the console shows it) and the bot answers nothing (REST
+  gets ``[]``); while a request for a person waits, it is recorded and answered with a
+  notice of where the customer stands. This happens before Rasa's policies see the
+  message, and the decision is read from the database, so several Rasa server processes
+  can run side by side. Operators' replies come back through Rasa's own HTTP API
+  (``POST /conversations/<id>/tracker/events`` with ``execute_side_effects``, behind
+  ``--auth-token``), which records them and emits them on the customer's socket.
 
 Like bot/nlu/, this module is a Rasa plug-in; the rest of ``bot`` does not import Rasa.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import logging
@@ -25,9 +34,13 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import messages
+from bot import db, messages
+from bot.relay import Route, Routing, route_message
+from bot.settings import load_settings, now
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +82,64 @@ def guarded(on_new_message: Handler) -> Handler:
     return handle
 
 
+def _routing(conversation_id: str) -> Routing:
+    settings = load_settings()
+    db.upgrade()
+    with db.session_scope() as session:
+        return route_message(session, conversation_id, settings, now(settings))
+
+
+def relayed(on_new_message: Handler, blueprint: Blueprint) -> Handler:
+    """``on_new_message`` that lets the bot answer only when no person has the conversation.
+
+    A held message is logged on the tracker (NLU included, so the console can show what
+    it was about) without predicting anything; a waiting customer's notice is logged as
+    a bot message and sent. If the queue cannot be read, the bot answers as usual.
+    """
+    apps: list = []
+
+    @blueprint.listener("before_server_start")
+    async def remember_app(app, _loop) -> None:
+        apps.append(app)
+
+    async def handle(message: UserMessage) -> None:
+        try:
+            routing = await asyncio.to_thread(_routing, message.sender_id)
+        except SQLAlchemyError:
+            logger.exception("operator queue unreadable; the bot answers %s", message.sender_id)
+            routing = Routing(Route.BOT)
+        if routing.route is Route.BOT or not apps:
+            await on_new_message(message)
+            return
+        agent = apps[0].ctx.agent
+        async with agent.lock_store.lock(message.sender_id):
+            tracker = await agent.processor.log_message(message, should_save_tracker=False)
+            if routing.notice:
+                tracker.update(
+                    BotUttered(routing.notice, metadata={"handoff": routing.handoff["id"]})
+                )
+            await agent.processor.save_tracker(tracker)
+        if routing.notice:
+            await message.output_channel.send_text_message(message.sender_id, routing.notice)
+
+    return handle
+
+
 def _limit_bodies(blueprint: Blueprint) -> None:
     # Sanic reads REQUEST_MAX_SIZE for every new connection; the app exists only once the
     # blueprint is registered, so set it when the server starts.
     @blueprint.listener("before_server_start")
     async def limit_body_size(app, _loop) -> None:
         app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+
+class _Deferred:
+    """A handler whose target is set once the blueprint it needs exists."""
+
+    target: Handler | None = None
+
+    async def __call__(self, message: UserMessage) -> None:
+        await self.target(message)
 
 
 def _metadata(value: Any) -> dict:
@@ -96,7 +161,9 @@ class ShopRestInput(RestInput):
         return metadata
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        blueprint = super().blueprint(guarded(on_new_message))
+        handler = _Deferred()
+        blueprint = super().blueprint(guarded(handler))
+        handler.target = relayed(on_new_message, blueprint)
         _limit_bodies(blueprint)
         return blueprint
 
@@ -105,7 +172,9 @@ class ShopSocketIOInput(SocketIOInput):
     """Rasa's Socket.IO channel (rasa-webchat) with the same limits and the client's address."""
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        blueprint = super().blueprint(guarded(on_new_message))
+        handler = _Deferred()
+        blueprint = super().blueprint(guarded(handler))
+        handler.target = relayed(on_new_message, blueprint)
         _limit_bodies(blueprint)
         sio = self.sio
         namespace = self.namespace or "/"

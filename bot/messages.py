@@ -85,3 +85,12 @@ def business_hours_text(hours) -> str:
     days = "".join(WEEKDAY_NAMES[d] for d in hours.days)
     days = "平日" if days == "月火水木金" else f"{days}曜日"
     return f"{days}{hours.open:%H:%M}〜{hours.close:%H:%M}"
+
+
+def canned_replies(**values) -> list[dict]:
+    """The operator console's canned replies (``operator_canned``), filled in."""
+    env = _environment()
+    return [
+        {"title": item["title"], "text": env.from_string(item["text"]).render(**values).strip()}
+        for item in catalogue()["operator_canned"]
+    ]

@@ -80,6 +80,11 @@ def _wait_until_up(url: str, process: subprocess.Popen, bot: RunningBot, seconds
     raise RuntimeError(f"{url} did not answer in {seconds:.0f} s\n{bot.log_tail()}")
 
 
+def project_endpoints() -> dict:
+    """The project's endpoints.yml."""
+    return yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+
+
 def rasa_server_args(token: str, origin: str) -> list[str]:
     """What closes the Rasa server's HTTP API: the token, and CORS for the web origin only."""
     return ["--enable-api", "--auth-token", token, "--cors", origin]
@@ -94,19 +99,22 @@ def start_bot(
     actions: str = "actions",
     timeout: float = 240,
     origin: str = "http://localhost:8000",
+    tracker_store: bool = False,
 ) -> RunningBot:
     """Start both servers (logs in ``workdir``) and wait until the model is loaded.
 
     The Rasa server's API needs a fresh random token (``RunningBot.token``); CORS allows
-    ``origin`` only.
+    ``origin`` only. Conversations are kept in memory unless ``tracker_store``: then in
+    the project's SQL tracker store on the DATABASE_URL of ``env``, as in a shop.
     """
     rasa = str(Path(sys.executable).with_name("rasa"))
     actions_port, rasa_port = free_port(), free_port()
     token = secrets.token_urlsafe(24)
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"}})
-    )
+    config: dict = {"action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"}}
+    if tracker_store:
+        config["tracker_store"] = project_endpoints()["tracker_store"]
+    endpoints.write_text(yaml.safe_dump(config))
     full_env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",

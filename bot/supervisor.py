@@ -68,6 +68,8 @@ def run_servers(model: str = "models") -> int:
     # every process reads the token the same way (RASA_TOKEN, else var/rasa-token)
     os.environ["RASA_TOKEN"] = rasa_token()
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    # the web process sends operators' replies through the Rasa server's API
+    os.environ.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     _prepare_database(python)
     commands = {
         "action server": [rasa, "run", "actions", "--actions", "actions",
@@ -90,6 +92,8 @@ def run_servers(model: str = "models") -> int:
             processes[name] = subprocess.Popen(argv, cwd=ROOT, start_new_session=True)  # noqa: S603
         print(
             f"\nshop page with the chat: http://localhost:{web_port}/"
+            f"\noperator console: http://localhost:{web_port}/console/ "
+            "(accounts: python -m bot operators add NAME)"
             f"\nREST: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
             '{"sender": "me", "message": "こんにちは"}\nCtrl-C stops everything.\n',
             flush=True,

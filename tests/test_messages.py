@@ -59,10 +59,13 @@ PLAUSIBLE = {
     "opens_at": dt.datetime(2026, 11, 24, 10, 0, tzinfo=JST),
     "hours": "平日10:00〜18:00",
     "contact_email": "support@shop.example.jp",
+    "position": 3,
+    "minutes": 7,
+    "operator_name": "佐藤",
 }
 # Values that switch a template's branches; every template is rendered with each.
 FALSY = {"paid_at": None, "shipped_at": None, "delivered_at": None, "location": "",
-         "refunded": False, "paid": False}  # fmt: skip
+         "refunded": False, "paid": False, "minutes": None, "position": 1}  # fmt: skip
 
 
 def variables(name: str) -> set[str]:
