@@ -185,35 +185,41 @@ def test_which_handoffs_pause_the_bot(queue):
     assert not pauses_bot(queue.close(task["id"], "sato"))
 
 
+def race_to_claim(db_url: str, clock: Clock, handoff_id: int) -> dict[str, str]:
+    """Two operators claim ``handoff_id`` at the same moment, each in its own thread and
+    database session; what each of them got."""
+    barrier = threading.Barrier(2)
+    outcome: dict[str, str] = {}
+
+    def claim(operator: str) -> None:
+        barrier.wait()
+        try:
+            with session_scope(db_url) as session:
+                queue_on(session, clock).claim(handoff_id, operator)
+            outcome[operator] = "won"
+        except HandoffConflictError:
+            outcome[operator] = "lost"
+
+    threads = [threading.Thread(target=claim, args=(name,)) for name in ("sato", "suzuki")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcome
+
+
 def test_two_operators_claiming_at_once_one_wins(db_url, clock):
-    """Real concurrency: each operator in its own thread and database session."""
     with session_scope(db_url) as session:
         handoffs = [
             queue_on(session, clock).create(conversation_id=f"c-{n}", reason="human_request")
             for n in range(20)
         ]
     for handoff in handoffs:
-        barrier = threading.Barrier(2)
-        outcome: dict[str, str] = {}
-
-        def claim(operator: str, handoff_id: int = handoff["id"]) -> None:
-            barrier.wait()
-            try:
-                with session_scope(db_url) as session:
-                    queue_on(session, clock).claim(handoff_id, operator)
-                outcome[operator] = "won"
-            except HandoffConflictError:
-                outcome[operator] = "lost"
-
-        threads = [threading.Thread(target=claim, args=(name,)) for name in ("sato", "suzuki")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        outcome = race_to_claim(db_url, clock, handoff["id"])
         assert sorted(outcome.values()) == ["lost", "won"]
+        [winner] = [name for name, result in outcome.items() if result == "won"]
         with session_scope(db_url) as session:
-            winner = [name for name, result in outcome.items() if result == "won"]
-            assert queue_on(session, clock).get(handoff["id"])["operator"] == winner[0]
+            assert queue_on(session, clock).get(handoff["id"])["operator"] == winner
 
 
 def test_the_database_itself_refuses_a_second_open_handoff(db_url):
