@@ -65,6 +65,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
+def only_our_tables(name, type_, parent_names) -> bool:
+    """Alembic's ``include_name``: compare only our tables. Rasa's tracker store keeps its
+    ``events`` table in the same database, and no migration of ours may touch it."""
+    return type_ != "table" or name in Base.metadata.tables
+
+
 def resolve_url(url: str | None) -> str:
     url = url or database_url()
     # Heroku-style URLs; SQLAlchemy 1.4 only knows the postgresql:// spelling.

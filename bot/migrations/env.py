@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot import handoff, operators, orders, verify
-from bot.db import Base, get_engine
+from bot.db import Base, get_engine, only_our_tables
 from bot.settings import database_url
 
 MODULES_WITH_TABLES = (handoff, operators, orders, verify)  # importing them registers their tables
@@ -22,17 +22,11 @@ target_metadata = Base.metadata
 _PG_LOCK_KEY = 7_246_011
 
 
-def _ours(name, type_, parent_names) -> bool:
-    """Autogenerate compares only our tables: Rasa's tracker store keeps its ``events``
-    table in the same database, and no migration of ours may touch it."""
-    return type_ != "table" or name in target_metadata.tables
-
-
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_name=_ours,
+        include_name=only_our_tables,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
