@@ -152,3 +152,41 @@ def start_bot(
         bot.stop()
         raise
     return bot
+
+
+@dataclass
+class WebProcess:
+    """`python -m bot web` on a port of 127.0.0.1."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        stop_all([self.process])
+
+
+def start_web(port: int, env: dict[str, str], log: Path, timeout: float = 60) -> WebProcess:
+    """Start the web process on ``port`` with ``env`` added and wait until it answers."""
+    with log.open("wb") as handle:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            [sys.executable, "-m", "bot", "web", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # stop_all signals the process group
+        )
+    web = WebProcess(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"web exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(f"{web.url}/api/health", timeout=1).ok:
+                return web
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    web.stop()
+    raise RuntimeError(f"web did not answer in {timeout:.0f} s:\n{log.read_text()}")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
-from bot.processes import RunningBot, free_port, start_bot, stop_all
+from bot.processes import RunningBot, WebProcess, free_port, start_bot, start_web
 from tests.conftest import ROOT
 from tests.e2e.conftest import SHOP_NOW, e2e_env, monkeypatch_session  # noqa: F401 (fixtures)
 
@@ -58,44 +55,6 @@ def require_webchat() -> None:
     """The widget is vendored by `make webchat`, never fetched by the page or the tests."""
     if not WEBCHAT.is_file():
         pytest.fail(f"{WEBCHAT.relative_to(ROOT)} is missing: run `make webchat`", pytrace=False)
-
-
-@dataclass
-class WebProcess:
-    """`python -m bot web` on a port of 127.0.0.1."""
-
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def stop(self) -> None:
-        stop_all([self.process])
-
-
-def start_web(port: int, env: dict[str, str], log: Path, timeout: float = 60) -> WebProcess:
-    """Start the web process on ``port`` with ``env`` added and wait until it answers."""
-    with log.open("wb") as handle:
-        process = subprocess.Popen(  # our own interpreter, fixed arguments
-            [sys.executable, "-m", "bot", "web", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # stop_all signals the process group
-        )
-    web = WebProcess(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"web exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(f"{web.url}/api/health", timeout=1).ok:
-                return web
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    web.stop()
-    raise RuntimeError(f"web did not answer in {timeout:.0f} s:\n{log.read_text()}")
 
 
 @dataclass
@@ -137,6 +96,7 @@ def shop(trained_model, e2e_env) -> Iterator[Shop]:  # noqa: F811 (the imported 
             "TRACKING_API_URL": e2e_env["tracking"].url,
         },
         origin=f"http://127.0.0.1:{web_port}",
+        tracker_store=True,  # as in a shop: the console reads the transcripts
     )
     try:
         shop = Shop(bot, None, e2e_env["DATABASE_URL"], e2e_env["work"])  # type: ignore[arg-type]
