@@ -12,29 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-STATUS_LABELS = {
-    "payment_pending": "入金待ち",
-    "paid": "入金済み",
-    "preparing": "発送準備中",
-    "ready_to_ship": "出荷待ち",
-    "shipped": "発送済み",
-    "out_for_delivery": "配達中",
-    "delivered": "配達完了",
-    "cancelled": "キャンセル",
-    "returned": "返品済み",
-}
-PAYMENT_LABELS = {
-    "credit_card": "クレジットカード",
-    "bank_transfer": "銀行振込",
-    "konbini": "コンビニ払い",
-    "cod": "代金引換",
-    "paypay": "PayPay",
-    "pending": "未払い",
-    "paid": "支払い済み",
-    "failed": "決済失敗",
-    "refunded": "返金済み",
-}
-
 
 def register(commands, bench_targets) -> None:
     """Add the store's subcommands to `python -m bot` (``commands``) and to `bench`."""
@@ -210,7 +187,13 @@ def _orders_show(args: argparse.Namespace) -> int:
 
 def format_order(order: dict) -> str:
     """A readable Japanese summary of one order, for operators at a terminal."""
+    from bot.messages import catalogue
     from bot.settings import load_settings
+
+    labels = catalogue()
+
+    def label(kind: str, code: str | None) -> str:
+        return labels[kind].get(code, code)
 
     def when(iso: str | None) -> str:
         return iso[:16].replace("T", " ") if iso else "—"
@@ -219,10 +202,10 @@ def format_order(order: dict) -> str:
     lines = [
         f"注文番号   {order['order_id']}",
         f"注文日時   {when(order['placed_at'])}",
-        f"状態       {STATUS_LABELS.get(order['status'], order['status'])} ({order['status']})",
+        f"状態       {label('status_names', order['status'])} ({order['status']})",
         f"お客様     {customer['name']} / {customer['email'] or '—'} / {customer['phone'] or '—'}",
-        f"お支払い   {PAYMENT_LABELS.get(payment.get('method'), payment.get('method'))}・"
-        f"{PAYMENT_LABELS.get(payment.get('status'), payment.get('status'))}"
+        f"お支払い   {label('payment_methods', payment.get('method'))}・"
+        f"{label('payment_statuses', payment.get('status'))}"
         + (f" ({when(payment.get('paid_at'))})" if payment.get("paid_at") else ""),
     ]
     total = 0

@@ -87,7 +87,14 @@ def _error(status: int, error: str, message: str, **extra) -> Response:
 
 def _labels() -> dict:
     catalogue = messages.catalogue()
-    return {"reasons": catalogue["handoff_reasons"], "statuses": catalogue["handoff_statuses"]}
+    return {
+        "reasons": catalogue["handoff_reasons"],
+        "statuses": catalogue["handoff_statuses"],
+        "order_statuses": catalogue["status_names"],
+        "payment_methods": catalogue["payment_methods"],
+        "payment_statuses": catalogue["payment_statuses"],
+        "carriers": {code: carrier.name for code, carrier in _settings().carriers.items()},
+    }
 
 
 def _page(template: str, **values) -> str:

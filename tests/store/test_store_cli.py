@@ -100,7 +100,7 @@ def test_show_without_json_is_readable_japanese(bot, tmp_path):
     assert result.returncode == 0
     for text in (
         "A-100234",
-        "入金待ち",
+        "お支払い待ち",
         "銀行振込",
         "オーガニックTシャツ M",
         "ヤマト運輸",
