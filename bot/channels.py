@@ -28,6 +28,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,6 +45,10 @@ from bot.settings import load_settings, now
 
 logger = logging.getLogger(__name__)
 
+# A Redis URL: Socket.IO events go through it, so that several Rasa server processes can
+# serve one shop (an operator's reply that reaches one is emitted on the socket another
+# holds). Unset: one process, events stay in it.
+MESSAGE_QUEUE_ENV = "SOCKETIO_MESSAGE_QUEUE"
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 1024 * 1024
 CLIENT_KEY = "client_ip"
@@ -133,6 +138,23 @@ def _limit_bodies(blueprint: Blueprint) -> None:
         app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
 
 
+def share_events(sio, url: str) -> None:
+    """Route the server's Socket.IO events through the Redis at ``url`` (when given).
+
+    Rasa builds its AsyncServer itself; the client manager is only initialised on the
+    first connection, so replacing it here, before the server starts, is safe.
+    """
+    if not url:
+        return
+    from socketio import AsyncRedisManager
+
+    manager = AsyncRedisManager(url, channel="shop-socketio")
+    manager.set_server(sio)
+    sio.manager = manager
+    sio.manager_initialized = False
+    logger.info("Socket.IO events shared through %s", url.split("@")[-1])
+
+
 class _Deferred:
     """A handler whose target is set once the blueprint it needs exists."""
 
@@ -177,6 +199,7 @@ class ShopSocketIOInput(SocketIOInput):
         handler.target = relayed(on_new_message, blueprint)
         _limit_bodies(blueprint)
         sio = self.sio
+        share_events(sio, os.environ.get(MESSAGE_QUEUE_ENV, ""))
         namespace = self.namespace or "/"
         rasa_connect = sio.handlers[namespace]["connect"]
         rasa_message = sio.handlers[namespace][self.user_message_evt]

@@ -100,21 +100,24 @@ def start_bot(
     timeout: float = 240,
     origin: str = "http://localhost:8000",
     tracker_store: bool = False,
+    endpoints: dict | None = None,
 ) -> RunningBot:
     """Start both servers (logs in ``workdir``) and wait until the model is loaded.
 
     The Rasa server's API needs a fresh random token (``RunningBot.token``); CORS allows
     ``origin`` only. Conversations are kept in memory unless ``tracker_store``: then in
     the project's SQL tracker store on the DATABASE_URL of ``env``, as in a shop.
+    ``endpoints`` adds entries to the endpoints file (a Redis ``lock_store``, say).
     """
     rasa = str(Path(sys.executable).with_name("rasa"))
     actions_port, rasa_port = free_port(), free_port()
     token = secrets.token_urlsafe(24)
-    endpoints = workdir / "endpoints.yml"
+    endpoints_file = workdir / "endpoints.yml"
     config: dict = {"action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"}}
     if tracker_store:
         config["tracker_store"] = project_endpoints()["tracker_store"]
-    endpoints.write_text(yaml.safe_dump(config))
+    config.update(endpoints or {})
+    endpoints_file.write_text(yaml.safe_dump(config))
     full_env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -125,8 +128,8 @@ def start_bot(
     commands = {
         "actions.log": [rasa, "run", "actions", "--actions", actions, "--port", str(actions_port)],
         "rasa.log": [rasa, "run", *rasa_server_args(token, origin), "-m", str(model),
-                     "--port", str(rasa_port), "-i", "127.0.0.1", "--endpoints", str(endpoints),
-                     *rasa_args],
+                     "--port", str(rasa_port), "-i", "127.0.0.1",
+                     "--endpoints", str(endpoints_file), *rasa_args],
     }  # fmt: skip
     bot = RunningBot(
         f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token=token
