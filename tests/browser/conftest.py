@@ -142,6 +142,19 @@ def page(browser, request):
     """
     context = browser.new_context(locale="ja-JP", viewport={"width": 1200, "height": 900})
     context.set_default_timeout(REPLY_SECONDS * 1000)
+    outside = loopback_only(context)
+    page = context.new_page()
+    page.outside_requests = outside
+    failed_before = request.session.testsfailed
+    yield page
+    # The call phase's report is counted before fixtures are torn down.
+    if request.session.testsfailed > failed_before:
+        save_failure(page, request.node.name)
+    context.close()
+
+
+def loopback_only(context) -> list[str]:
+    """Let only loopback requests leave ``context``; the others, aborted, go to the list."""
     outside: list[str] = []
 
     def route(route) -> None:
@@ -153,14 +166,7 @@ def page(browser, request):
             route.abort()
 
     context.route("**/*", route)
-    page = context.new_page()
-    page.outside_requests = outside
-    failed_before = request.session.testsfailed
-    yield page
-    # The call phase's report is counted before fixtures are torn down.
-    if request.session.testsfailed > failed_before:
-        save_failure(page, request.node.name)
-    context.close()
+    return outside
 
 
 def save_failure(page, name: str) -> None:
