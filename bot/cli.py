@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_nlu.set_defaults(handler=_bench_nlu)
     _add_bench_wismo(bench_targets)
+    _add_bench_handoff(bench_targets)
     register_store_commands(commands, bench_targets)  # db, orders, handoffs, bench store
     register_operator_commands(commands)
     _add_server_commands(commands)
@@ -179,6 +180,47 @@ def _bench_wismo(args: argparse.Namespace) -> int:
     return bench_wismo(
         args.model, args.clients, args.conversations, args.think, not args.no_reference
     )
+
+
+def _add_bench_handoff(bench_targets) -> None:
+    handoff = bench_targets.add_parser(
+        "handoff",
+        help="operators claiming and answering waiting customers: claim and relay latency",
+        description="Starts the real servers and the web process on a temporary database; "
+        "--conversations Socket.IO customers ask for a person, then --operators operators "
+        "work the queue through the console API at the same time (claim the oldest waiting "
+        "handoff, 409: try the next; send --replies replies; close). Prints claim latency "
+        "(200 and 409) and relay latency (operator reply POST to the customer's bot_uttered) "
+        "p50/p95/max and lost replies; target: relay p95 ≤ 300 ms. Exit 1 when a reply was "
+        "lost or a step failed.",
+    )
+    handoff.add_argument(
+        "--conversations", type=int, default=20, help="customers waiting for a person (default 20)"
+    )
+    handoff.add_argument(
+        "--operators", type=int, default=3, help="operators working at once (default 3)"
+    )
+    handoff.add_argument(
+        "--replies", type=int, default=3, help="operator replies per conversation (default 3)"
+    )
+    handoff.add_argument(
+        "--model",
+        type=Path,
+        default=ROOT / "models" / "shop.tar.gz",
+        help="trained model file (default: models/shop.tar.gz)",
+    )
+    handoff.set_defaults(handler=_bench_handoff)
+
+
+def _bench_handoff(args: argparse.Namespace) -> int:
+    from bot.bench_handoff import main as bench_handoff
+
+    if min(args.conversations, args.operators, args.replies) < 1:
+        print(
+            "error: --conversations, --operators and --replies must be at least 1", file=sys.stderr
+        )
+        return 2
+    return bench_handoff(args.model, args.conversations, args.operators, args.replies)
 
 
 def _port_number(value: str) -> int:
