@@ -67,10 +67,11 @@ test: lint validate webchat ## lint, validate the data, run the whole test suite
 eval: $(STAMP) ## NLU evaluation: held-out + 5-fold CV, ours vs stock Rasa (2-3 h: stock trains slowly)
 	$(PY) -m bot eval nlu
 
-bench: $(STAMP) $(MODEL) ## NLU train/parse times, order store at 100k orders, WISMO conversations at 1 and 50 clients
+bench: $(STAMP) $(MODEL) ## NLU train/parse times, order store at 100k orders, WISMO conversations at 1 and 50 clients, operator relay
 	$(PY) -m bot bench nlu
 	$(PY) -m bot bench store
 	$(PY) -m bot bench wismo
+	$(PY) -m bot bench handoff
 
 clean: ## remove trained models and run-time files (keeps .venv)
 	rm -rf models/*.tar.gz var/ results/ .pytest_cache .ruff_cache
