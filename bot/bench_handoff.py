@@ -17,7 +17,6 @@ A reply that has not reached its customer within :data:`LOST_SECONDS` is lost.
 from __future__ import annotations
 
 import importlib.util
-import os
 import secrets
 import shutil
 import signal
@@ -35,7 +34,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bot import db, operators
-from bot.processes import RunningBot, free_port, start_bot, stop_all
+from bot.processes import RunningBot, free_port, start_bot, start_web, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_NOW = "2026-11-24T14:00:00+09:00"  # a Tuesday afternoon: the desk is open
@@ -253,38 +252,6 @@ class Figures:
         }
 
 
-def _start_web(
-    env: dict[str, str], work: Path, timeout: float = 60
-) -> tuple[str, subprocess.Popen]:
-    """`python -m bot web` on a free port, once it answers /api/health."""
-    port, log = free_port(), work / "web.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [sys.executable, "-m", "bot", "web", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # stop_all signals the process group
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if _http().get(f"{url}/api/health", timeout=1).ok:
-                    return url, process
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-    except BaseException:  # Ctrl-C while it starts
-        stop_all([process])
-        raise
-    stop_all([process])
-    tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-    raise BenchError(f"the web process did not come up in {timeout:.0f} s\n{tail}")
-
-
 def _await_queue(operator: Operator, conversations: set[str]) -> dict[int, str]:
     """Handoff id -> conversation, once every customer's request is a waiting handoff."""
     deadline = time.monotonic() + QUEUE_SECONDS
@@ -444,12 +411,17 @@ def benchmark(model: Path, conversations: int, operators_: int, replies: int, pr
         except RuntimeError as exc:
             raise BenchError(f"the bot did not start: {exc}") from None
         processes += bot.processes
-        web_url, web = _start_web(
-            {**env, "RASA_URL": bot.url, "RASA_TOKEN": bot.token,
-             "RASA_PORT": str(urlsplit(bot.url).port)},
-            work,
-        )  # fmt: skip
-        processes.append(web)
+        try:
+            web = start_web(
+                free_port(),
+                {**env, "RASA_URL": bot.url, "RASA_TOKEN": bot.token,
+                 "RASA_PORT": str(urlsplit(bot.url).port)},
+                work / "web.log",
+            )  # fmt: skip
+        except RuntimeError as exc:
+            raise BenchError(f"the web process did not start: {exc}") from None
+        processes.append(web.process)
+        web_url = web.url
         progress(
             f"servers up in {time.perf_counter() - started:.0f} s: rasa {bot.url}, "
             f"actions {bot.actions_url}, web {web_url}"

@@ -123,6 +123,8 @@ def start_bot(
         "RASA_TELEMETRY_ENABLED": "false",
         "SANIC_HOST": "127.0.0.1",
         "RASA_TOKEN": token,
+        # an open Socket.IO long-poll would hold a stop for Sanic's 15 s otherwise
+        "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "2",
         **(env or {}),
     }
     commands = {
