@@ -87,7 +87,9 @@ def project_endpoints() -> dict:
 
 def rasa_server_args(token: str, origin: str) -> list[str]:
     """What closes the Rasa server's HTTP API: the token, and CORS for the web origin only."""
-    return ["--enable-api", "--auth-token", token, "--cors", origin]
+    # one argument: a token that starts with "-" (token_urlsafe makes one in 64) would
+    # otherwise be read as an option, and the server would not start
+    return ["--enable-api", f"--auth-token={token}", f"--cors={origin}"]
 
 
 def start_bot(
