@@ -8,6 +8,7 @@ failing test leaves a screenshot and the page's HTML in var/browser-failures/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -133,24 +134,33 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    """A fresh browser context and page; on failure its screenshot and HTML go to var/.
+@contextlib.contextmanager
+def watched_page(browser, request, viewport: dict, suffix: str = "") -> Iterator:
+    """A page in a fresh context, loopback-only; on failure its screenshot and HTML go to var/.
 
-    Only loopback requests leave the browser: anything else (the widget's Google Fonts
-    link, say) is aborted and recorded in ``page.outside_requests``.
+    Anything but loopback (the widget's Google Fonts link, say) is aborted and recorded in
+    ``page.outside_requests``.
     """
-    context = browser.new_context(locale="ja-JP", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(locale="ja-JP", viewport=viewport)
     context.set_default_timeout(REPLY_SECONDS * 1000)
     outside = loopback_only(context)
     page = context.new_page()
     page.outside_requests = outside
     failed_before = request.session.testsfailed
-    yield page
-    # The call phase's report is counted before fixtures are torn down.
-    if request.session.testsfailed > failed_before:
-        save_failure(page, request.node.name)
-    context.close()
+    try:
+        yield page
+    finally:
+        # The call phase's report is counted before fixtures are torn down.
+        if request.session.testsfailed > failed_before:
+            save_failure(page, request.node.name + suffix)
+        context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """The customer's page: a fresh context (see :func:`watched_page`)."""
+    with watched_page(browser, request, {"width": 1200, "height": 900}) as page:
+        yield page
 
 
 def loopback_only(context) -> list[str]:

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from bot import db, operators
 from bot.handoff import HandoffQueue
 from bot.settings import load_settings, now
-from tests.browser.conftest import REPLY_SECONDS, ChatWidget, loopback_only, save_failure
+from tests.browser.conftest import ChatWidget, watched_page
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +41,8 @@ def accounts(shop) -> None:
 @pytest.fixture
 def console(browser, request, accounts) -> Iterator[Page]:
     """The operator's page in a context of its own (no customer cookies or storage)."""
-    context = browser.new_context(locale="ja-JP", viewport=CONSOLE_VIEWPORT)
-    context.set_default_timeout(REPLY_SECONDS * 1000)
-    outside = loopback_only(context)
-    page = context.new_page()
-    page.outside_requests = outside
-    failed_before = request.session.testsfailed
-    yield page
-    if request.session.testsfailed > failed_before:
-        save_failure(page, f"{request.node.name}-console")
-    context.close()
+    with watched_page(browser, request, CONSOLE_VIEWPORT, "-console") as page:
+        yield page
 
 
 def log_in(page: Page, web_url: str, username: str = "sato") -> None:
