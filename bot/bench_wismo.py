@@ -180,9 +180,19 @@ def _play(name: str, phases, play, progress) -> list[dict]:
 
 
 def benchmark(
-    model: Path, clients: int, conversations: int, think: float, with_reference: bool, progress
+    model: Path,
+    clients: int,
+    conversations: int,
+    think: float,
+    with_reference: bool,
+    progress,
+    sql_store: bool = True,
 ) -> list[dict]:
-    """Run the benchmark and return one summary dict per (bot, clients, think time)."""
+    """Run the benchmark and return one summary dict per (bot, clients, think time).
+
+    Our bot keeps its conversations in the SQL tracker store, as `make run` does, unless
+    ``sql_store`` is false (Rasa's in-memory store, like the reference bot).
+    """
     work = Path(tempfile.mkdtemp(prefix="bench-wismo-"))
     url = f"sqlite:///{work / 'shop.sqlite3'}"
     phases = _phases(clients, conversations, think)
@@ -197,7 +207,7 @@ def benchmark(
         with FakeTrackingServer(trackings) as tracking:
             env = {"DATABASE_URL": url, "SHOP_NOW": BENCH_NOW, "TRACKING_API_URL": tracking.url}
             progress(f"starting our bot ({model}) ...")
-            bot = start_bot(model, work, env)
+            bot = start_bot(model, work, env, tracker_store=sql_store)
             try:
                 webhook = bot.webhook()
                 _wismo_conversation(webhook, customers[0], Run("warm-up", 1), threading.Lock())
@@ -252,12 +262,25 @@ def format_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(model: Path, clients: int, conversations: int, think: float, with_reference: bool) -> int:
+def main(
+    model: Path,
+    clients: int,
+    conversations: int,
+    think: float,
+    with_reference: bool,
+    sql_store: bool = True,
+) -> int:
     if not Path(model).exists():
         print(f"error: no model at {model}; run `make train` first", file=sys.stderr)
         return 1
     results = benchmark(
-        model, clients, conversations, think, with_reference, lambda line: print(line, flush=True)
+        model,
+        clients,
+        conversations,
+        think,
+        with_reference,
+        lambda line: print(line, flush=True),
+        sql_store,
     )
     print()
     print(format_table(results))

@@ -168,6 +168,12 @@ def _add_bench_wismo(bench_targets) -> None:
     wismo.add_argument(
         "--no-reference", action="store_true", help="skip the stock-Rasa reference bot"
     )
+    wismo.add_argument(
+        "--memory-store",
+        action="store_true",
+        help="keep our conversations in Rasa's in-memory tracker store instead of the SQL "
+        "store `make run` uses",
+    )
     wismo.set_defaults(handler=_bench_wismo)
 
 
@@ -178,7 +184,12 @@ def _bench_wismo(args: argparse.Namespace) -> int:
         print("error: --clients and --conversations must be at least 1", file=sys.stderr)
         return 2
     return bench_wismo(
-        args.model, args.clients, args.conversations, args.think, not args.no_reference
+        args.model,
+        args.clients,
+        args.conversations,
+        args.think,
+        not args.no_reference,
+        not args.memory_store,
     )
 
 
