@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 # holds). Unset: one process, events stay in it.
 MESSAGE_QUEUE_ENV = "SOCKETIO_MESSAGE_QUEUE"
 MAX_MESSAGE_CHARS = 2000
+SANIC_SHUTDOWN_DEFAULT = 15.0
+SHUTDOWN_SECONDS = 5.0  # enough for any answer in flight (the tracking call times out at 2 s)
 MAX_BODY_BYTES = 1024 * 1024
 CLIENT_KEY = "client_ip"
 
@@ -131,11 +133,15 @@ def relayed(on_new_message: Handler, blueprint: Blueprint) -> Handler:
 
 
 def _limit_bodies(blueprint: Blueprint) -> None:
-    # Sanic reads REQUEST_MAX_SIZE for every new connection; the app exists only once the
-    # blueprint is registered, so set it when the server starts.
+    # Sanic reads REQUEST_MAX_SIZE for every new connection, and GRACEFUL_SHUTDOWN_TIMEOUT
+    # when it stops; the app exists only once the blueprint is registered, so set them when
+    # the server starts.
     @blueprint.listener("before_server_start")
     async def limit_body_size(app, _loop) -> None:
         app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+        if app.config.GRACEFUL_SHUTDOWN_TIMEOUT == SANIC_SHUTDOWN_DEFAULT:
+            # every open Socket.IO long-poll would hold a restart for Sanic's full 15 s
+            app.config.GRACEFUL_SHUTDOWN_TIMEOUT = SHUTDOWN_SECONDS
 
 
 def share_events(sio, url: str) -> None:
