@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.db import resolve_url, sqlite_pragmas
 from bot.settings import database_url
@@ -34,6 +36,11 @@ class ShopTrackerStore(SQLTrackerStore):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection for every session (NullPool), and
+            # Rasa opens several per turn: keep a few open instead, with our pragmas.
+            self.engine.dispose()
+            self.engine = create_engine(
+                url, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False}
+            )
             event.listen(self.engine, "connect", sqlite_pragmas)
-            with self.engine.connect() as connection:  # WAL is a property of the file
-                sqlite_pragmas(connection.connection)
+            self.sessionmaker = sessionmaker(bind=self.engine)
