@@ -58,45 +58,49 @@ def read_password(stdin=None) -> str | None:
     return line.rstrip("\r\n")
 
 
-@database_errors
-def _add(args: argparse.Namespace) -> int:
+def _with_password(change) -> int:
+    """Read the password, then ``change(session, password)``; a refused name or password
+    becomes one line on stderr and exit status 1."""
     from bot import db, operators
-    from bot.settings import load_settings, now
 
     password = read_password()
     if password is None:
         return 2
     try:
         with db.session_scope() as session:
-            operator = operators.add_operator(
-                session,
-                args.name,
-                password,
-                now=now(load_settings()),
-                display_name=args.display_name,
-            )
+            message = change(session, password)
     except operators.OperatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"オペレーター {operator.username}（表示名 {operator.display_name}）を登録しました。")
+    print(message)
     return 0
+
+
+@database_errors
+def _add(args: argparse.Namespace) -> int:
+    from bot import operators
+    from bot.settings import load_settings, now
+
+    def add(session, password: str) -> str:
+        operator = operators.add_operator(
+            session, args.name, password, now=now(load_settings()), display_name=args.display_name
+        )
+        return f"オペレーター {operator.username}（表示名 {operator.display_name}）を登録しました。"
+
+    return _with_password(add)
 
 
 @database_errors
 def _passwd(args: argparse.Namespace) -> int:
-    from bot import db, operators
+    from bot import operators
 
-    password = read_password()
-    if password is None:
-        return 2
-    try:
-        with db.session_scope() as session:
-            operators.set_password(session, args.name, password)
-    except operators.OperatorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"オペレーター {args.name} のパスワードを変更し、ログイン中のセッションを終了しました。")
-    return 0
+    def change(session, password: str) -> str:
+        operators.set_password(session, args.name, password)
+        return (
+            f"オペレーター {args.name} のパスワードを変更し、ログイン中のセッションを終了しました。"
+        )
+
+    return _with_password(change)
 
 
 @database_errors
