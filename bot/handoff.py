@@ -101,6 +101,8 @@ class Handoff(Base):
     closed_at = Column(UTCDateTime)
     closed_by = Column(String(100))
     resolution = Column(String(16))  # Resolution
+    details = Column(Text)  # what a task asks the operator to do, in the customer's words
+    priority = Column(String(8), nullable=False, default="normal", server_default="normal")
 
     __table_args__ = (
         Index("ix_handoffs_conversation_id", "conversation_id"),

@@ -126,6 +126,7 @@ class Shipment(Base):
     tracking_number = Column(String(64))
     shipped_at = Column(UTCDateTime)
     estimated_delivery = Column(Date)
+    delivered_at = Column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_shipments_order_pk", "order_pk"),
@@ -141,6 +142,7 @@ class Payment(Base):
     method = Column(String(32), nullable=False)
     status = Column(String(32), nullable=False)
     paid_at = Column(UTCDateTime)
+    refunded_at = Column(UTCDateTime)
 
     __table_args__ = (Index("ix_payments_order_pk", "order_pk"),)
 

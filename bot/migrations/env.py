@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot import handoff, operators, orders, verify
+from bot import handoff, operators, orders, products, verify
 from bot.db import Base, get_engine, only_our_tables
 from bot.settings import database_url
 
-MODULES_WITH_TABLES = (handoff, operators, orders, verify)  # importing them registers their tables
+MODULES_WITH_TABLES = (handoff, operators, orders, products, verify)  # importing them registers their tables
 
 config = context.config
 target_metadata = Base.metadata
