@@ -10,12 +10,12 @@ line, the nested fields flattened with dots::
 
     order_id, placed_at, status,
     customer.name, customer.email, customer.phone,
-    payment.method, payment.status, payment.paid_at,
+    payment.method, payment.status, payment.paid_at, payment.refunded_at,
     items.sku, items.name, items.quantity, items.price,
     shipping_address.postal_code, shipping_address.prefecture, shipping_address.city,
     shipping_address.line1, shipping_address.line2,
     shipment.carrier, shipment.tracking_number, shipment.shipped_at,
-    shipment.estimated_delivery,
+    shipment.estimated_delivery, shipment.delivered_at,
     delay.reason, delay.new_estimate
 
 Columns may come in any order. Required: ``order_id``, ``placed_at``, ``status``,
@@ -73,6 +73,7 @@ ORDER_COLUMNS = (
     "payment.method",
     "payment.status",
     "payment.paid_at",
+    "payment.refunded_at",
     "shipping_address.postal_code",
     "shipping_address.prefecture",
     "shipping_address.city",
@@ -82,6 +83,7 @@ ORDER_COLUMNS = (
     "shipment.tracking_number",
     "shipment.shipped_at",
     "shipment.estimated_delivery",
+    "shipment.delivered_at",
     "delay.reason",
     "delay.new_estimate",
 )
@@ -272,7 +274,10 @@ def validate_record(
         "method": check.choice(pay, "method", "payment.method", PAYMENT_METHODS),
         "status": check.choice(pay, "status", "payment.status", PAYMENT_STATUSES),
         "paid_at": check.moment(pay, "paid_at", "payment.paid_at"),
+        "refunded_at": check.moment(pay, "refunded_at", "payment.refunded_at"),
     }
+    if payment["refunded_at"] is None:  # optional: present only when known
+        del payment["refunded_at"]
 
     items = []
     raw_items = raw.get("items")
@@ -321,7 +326,10 @@ def validate_record(
             "estimated_delivery": check.day(
                 raw_shipment, "estimated_delivery", "shipment.estimated_delivery"
             ),
+            "delivered_at": check.moment(raw_shipment, "delivered_at", "shipment.delivered_at"),
         }  # fmt: skip
+        if shipment["delivered_at"] is None:  # optional: present only when known
+            del shipment["delivered_at"]
         if shipment["tracking_number"] and raw_shipment.get("carrier") in (None, ""):
             check.fail("shipment.carrier", "追跡番号には配送業者 (carrier) が必要です")
 

@@ -199,11 +199,13 @@ _JOINED = select(
     PAYMENTS.c.method.label("payment_method"),
     PAYMENTS.c.status.label("payment_status"),
     PAYMENTS.c.paid_at,
+    PAYMENTS.c.refunded_at,
     SHIPMENTS.c.id.label("shipment_pk"),
     SHIPMENTS.c.carrier,
     SHIPMENTS.c.tracking_number,
     SHIPMENTS.c.shipped_at,
     SHIPMENTS.c.estimated_delivery,
+    SHIPMENTS.c.delivered_at,
 ).select_from(
     ORDERS.outerjoin(ITEMS, ITEMS.c.order_pk == ORDERS.c.id)
     .outerjoin(PAYMENTS, PAYMENTS.c.order_pk == ORDERS.c.id)
@@ -239,6 +241,8 @@ def _read(session: Session, where, *order_by) -> list[dict]:
                 "status": row.payment_status,
                 "paid_at": _iso(row.paid_at, tz),
             }
+            if row.refunded_at is not None:  # optional fields appear only when known
+                order["payment"]["refunded_at"] = _iso(row.refunded_at, tz)
         if row.shipment_pk is not None and row.shipment_pk >= newest.get(("s", row.id), 0):
             newest["s", row.id] = row.shipment_pk
             order["shipment"] = {
@@ -247,6 +251,8 @@ def _read(session: Session, where, *order_by) -> list[dict]:
                 "shipped_at": _iso(row.shipped_at, tz),
                 "estimated_delivery": _day(row.estimated_delivery),
             }
+            if row.delivered_at is not None:
+                order["shipment"]["delivered_at"] = _iso(row.delivered_at, tz)
     return list(orders.values())
 
 
@@ -402,6 +408,7 @@ def _insert_children(session: Session, pairs: Iterable[tuple[int, dict]]) -> Non
                     "tracking_number": ship.get("tracking_number"),
                     "shipped_at": _moment(ship.get("shipped_at")),
                     "estimated_delivery": _date(ship.get("estimated_delivery")),
+                    "delivered_at": _moment(ship.get("delivered_at")),
                 }
             )
         pay = order["payment"]
@@ -411,6 +418,7 @@ def _insert_children(session: Session, pairs: Iterable[tuple[int, dict]]) -> Non
                 "method": pay["method"],
                 "status": pay["status"],
                 "paid_at": _moment(pay.get("paid_at")),
+                "refunded_at": _moment(pay.get("refunded_at")),
             }
         )
     for table, rows in ((ITEMS, items), (SHIPMENTS, shipments), (PAYMENTS, payments)):
