@@ -53,14 +53,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.identifiers import canonical_email, canonical_order_id, canonical_phone
-from bot.orders import CHUNK, OrderStatus, PaymentMethod, PaymentStatus, upsert_orders
+from bot.orders import CHUNK, upsert_orders
 from bot.settings import Settings, load_settings
+from bot.vocabulary import ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES
 
 Progress = Callable[[str], None]
-
-ORDER_STATUSES = tuple(s.value for s in OrderStatus)
-PAYMENT_STATUSES = tuple(s.value for s in PaymentStatus)
-PAYMENT_METHODS = tuple(m.value for m in PaymentMethod)
 
 ITEM_COLUMNS = ("items.sku", "items.name", "items.quantity", "items.price")
 ORDER_COLUMNS = (

@@ -12,7 +12,6 @@ their ``lookup_key`` (the canonical form without the hyphen), so ``a100234``,
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import (
@@ -36,33 +35,7 @@ from sqlalchemy.orm import Session, relationship
 from bot.db import Base, UTCDateTime
 from bot.identifiers import canonical_email, canonical_order_id, canonical_phone
 from bot.settings import load_settings, now
-
-
-class OrderStatus(str, enum.Enum):
-    PAYMENT_PENDING = "payment_pending"
-    PAID = "paid"
-    PREPARING = "preparing"
-    READY_TO_SHIP = "ready_to_ship"
-    SHIPPED = "shipped"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    RETURNED = "returned"
-
-
-class PaymentStatus(str, enum.Enum):
-    PENDING = "pending"
-    PAID = "paid"
-    FAILED = "failed"
-    REFUNDED = "refunded"
-
-
-class PaymentMethod(str, enum.Enum):
-    CREDIT_CARD = "credit_card"
-    BANK_TRANSFER = "bank_transfer"
-    KONBINI = "konbini"
-    COD = "cod"
-    PAYPAY = "paypay"
+from bot.vocabulary import OrderStatus, PaymentMethod, PaymentStatus  # noqa: F401 (re-exported)
 
 
 class Order(Base):
