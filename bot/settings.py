@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.identifiers import canonical_tracking_number
+from bot.vocabulary import ORDER_STATUSES, PAYMENT_METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,10 +33,17 @@ class Carrier:
     name: str
     tracking_url: str
     slug: str
+    change_url: str | None = None  # where a parcel on its way is rescheduled or redelivered
 
     def tracking_link(self, tracking_number: str) -> str:
         digits = canonical_tracking_number(tracking_number)
         return self.tracking_url.replace("{tracking_number}", digits)
+
+    def change_link(self, tracking_number: str) -> str | None:
+        if not self.change_url:
+            return None
+        digits = canonical_tracking_number(tracking_number)
+        return self.change_url.replace("{tracking_number}", digits)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,38 @@ class VerificationLimits:
 
 
 @dataclass(frozen=True)
+class OrderRules:
+    """What the bot may do with an order (``cancel``, ``changes``, ``returns``, ``refunds``,
+    ``warranty``); bot/policy.py decides from these alone."""
+
+    cancel_statuses: frozenset[str] = frozenset({"payment_pending", "paid", "preparing"})
+    automatic_refund_methods: frozenset[str] = frozenset({"credit_card", "paypay"})
+    item_change_statuses: frozenset[str] = frozenset({"payment_pending", "paid", "preparing"})
+    delivery_change_statuses: frozenset[str] = frozenset(
+        {"payment_pending", "paid", "preparing", "ready_to_ship"}
+    )
+    return_window_days: int = 8
+    customer_pays_return_shipping: bool = True
+    unused_only: bool = True
+    not_returnable_categories: frozenset[str] = frozenset()
+    refund_lead_days: dict[str, int] = field(
+        default_factory=lambda: {
+            "credit_card": 14, "paypay": 3, "bank_transfer": 7, "konbini": 7, "cod": 7
+        }
+    )  # fmt: skip
+    warranty_months: int = 12
+    warranty_by_category: dict[str, int] = field(default_factory=dict)
+
+    def refund_days(self, method: str | None) -> int:
+        return self.refund_lead_days.get(method or "", max(self.refund_lead_days.values()))
+
+    def warranty_for(self, category: str | None, product_months: int | None = None) -> int:
+        if product_months is not None:
+            return product_months
+        return self.warranty_by_category.get(category or "", self.warranty_months)
+
+
+@dataclass(frozen=True)
 class Settings:
     shop_name: str
     shop_url: str
@@ -112,7 +152,11 @@ class Settings:
     coupon_valid_days: int
     busy_periods: tuple[BusyPeriod, ...] = field(default_factory=tuple)
     verification: VerificationLimits = field(default_factory=VerificationLimits)
-    return_window_days: int = 8
+    rules: OrderRules = field(default_factory=OrderRules)
+
+    @property
+    def return_window_days(self) -> int:
+        return self.rules.return_window_days
 
     def carrier(self, code: str | None) -> Carrier | None:
         return self.carriers.get(code or "")
@@ -186,7 +230,14 @@ def _parse(raw: dict, path: Path) -> Settings:
         url = _get(spec, "tracking_url", where)
         if "{tracking_number}" not in url:
             raise SettingsError(f"{where}.tracking_url must contain {{tracking_number}}")
-        carriers[code] = Carrier(code, _get(spec, "name", where), url, _get(spec, "slug", where))
+        change_url = spec.get("change_url")
+        if change_url is not None and not (
+            isinstance(change_url, str) and change_url.startswith("https://")
+        ):
+            raise SettingsError(f"{where}.change_url must be an https:// address")
+        carriers[code] = Carrier(
+            code, _get(spec, "name", where), url, _get(spec, "slug", where), change_url or None
+        )
     busy = tuple(
         BusyPeriod(
             _get(p, "start", "busy_periods", dt.date),
@@ -196,7 +247,6 @@ def _parse(raw: dict, path: Path) -> Settings:
         for p in raw.get("busy_periods") or []
     )
     verification = raw.get("verification") or {}
-    returns = raw.get("returns") or {}
     return Settings(
         shop_name=_get(shop, "name", "shop"),
         shop_url=_get(shop, "url", "shop"),
@@ -227,8 +277,93 @@ def _parse(raw: dict, path: Path) -> Settings:
         coupon_valid_days=_get(delay, "coupon_valid_days", "delay", int),
         busy_periods=busy,
         verification=_verification_limits(verification),
-        return_window_days=int(returns.get("window_days", 8)),
+        rules=_order_rules(raw),
     )
+
+
+def _optional_section(raw: dict, name: str) -> dict:
+    value = raw.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{name} must be a mapping")
+    return value
+
+
+def _choices(section: dict, key: str, where: str, allowed: tuple[str, ...], default) -> frozenset:
+    value = section.get(key, sorted(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"{where}.{key} must be a list")
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        raise SettingsError(
+            f"{where}.{key}: unknown value {unknown[0]!r} (one of {', '.join(allowed)})"
+        )
+    return frozenset(value)
+
+
+def _whole(value, where: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SettingsError(f"{where} must be a whole number of at least {minimum}")
+    return value
+
+
+def _counts(section: dict, where: str) -> dict[str, int]:
+    if not isinstance(section, dict):
+        raise SettingsError(f"{where} must be a mapping")
+    return {str(k): _whole(v, f"{where}.{k}") for k, v in section.items()}
+
+
+def _order_rules(raw: dict) -> OrderRules:
+    """``cancel``, ``changes``, ``returns``, ``refunds`` and ``warranty``, checked key by key."""
+    default = OrderRules()
+    cancel = _optional_section(raw, "cancel")
+    changes = _optional_section(raw, "changes")
+    returns = _optional_section(raw, "returns")
+    refunds = _optional_section(raw, "refunds")
+    warranty = _optional_section(raw, "warranty")
+    for where, section, booleans in (
+        ("returns", returns, ("customer_pays_shipping", "unused_only")),
+    ):
+        for key in booleans:
+            if key in section and not isinstance(section[key], bool):
+                raise SettingsError(f"{where}.{key} must be true or false")
+    categories = returns.get("not_returnable_categories", [])
+    if not isinstance(categories, list):
+        raise SettingsError("returns.not_returnable_categories must be a list")
+    lead = {
+        **default.refund_lead_days,
+        **_counts(refunds.get("lead_days") or {}, "refunds.lead_days"),
+    }
+    unknown = [m for m in lead if m not in PAYMENT_METHODS]
+    if unknown:
+        raise SettingsError(
+            f"refunds.lead_days: unknown payment method {unknown[0]!r} "
+            f"(one of {', '.join(PAYMENT_METHODS)})"
+        )
+    return OrderRules(
+        cancel_statuses=_choices(
+            cancel, "statuses", "cancel", ORDER_STATUSES, default.cancel_statuses
+        ),
+        automatic_refund_methods=_choices(
+            cancel, "automatic_refund_methods", "cancel", PAYMENT_METHODS,
+            default.automatic_refund_methods,
+        ),
+        item_change_statuses=_choices(
+            changes, "item_statuses", "changes", ORDER_STATUSES, default.item_change_statuses
+        ),
+        delivery_change_statuses=_choices(
+            changes, "delivery_statuses", "changes", ORDER_STATUSES,
+            default.delivery_change_statuses,
+        ),
+        return_window_days=_whole(returns.get("window_days", 8), "returns.window_days"),
+        customer_pays_return_shipping=returns.get("customer_pays_shipping", True),
+        unused_only=returns.get("unused_only", True),
+        not_returnable_categories=frozenset(str(c) for c in categories),
+        refund_lead_days=lead,
+        warranty_months=_whole(warranty.get("default_months", 12), "warranty.default_months"),
+        warranty_by_category=_counts(warranty.get("categories") or {}, "warranty.categories"),
+    )  # fmt: skip
 
 
 def _limit(section: dict, key: str, default: int) -> int:

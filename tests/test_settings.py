@@ -75,3 +75,38 @@ def test_a_missing_or_broken_settings_file_is_a_clear_error(tmp_path):
     bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(SettingsError, match="tracking_number"):
         load_settings(bad)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("cancel", "statuses", ["paid", "shiped"], r"cancel\.statuses: unknown value 'shiped'"),
+        ("cancel", "automatic_refund_methods", ["visa"], r"cancel\.automatic_refund_methods"),
+        ("changes", "item_statuses", "paid", r"changes\.item_statuses must be a list"),
+        ("returns", "window_days", -1, r"returns\.window_days must be a whole number"),
+        ("returns", "customer_pays_shipping", "yes", r"returns\.customer_pays_shipping"),
+        ("refunds", "lead_days", {"bitcoin": 3}, r"refunds\.lead_days: unknown payment method"),
+        ("warranty", "categories", {"furniture": "two years"}, r"warranty\.categories\.furniture"),
+    ],
+)
+def test_a_bad_rule_names_its_key(tmp_path, section, key, value, message):
+    raw = yaml.safe_load((ROOT / "shop.yml").read_text(encoding="utf-8"))
+    raw[section][key] = value
+    bad = tmp_path / "bad.yml"
+    bad.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_settings(bad)
+
+
+def test_rules_and_change_pages_are_read(tmp_path):
+    raw = yaml.safe_load((ROOT / "shop.yml").read_text(encoding="utf-8"))
+    raw["warranty"]["categories"] = {"furniture": 24}
+    raw["refunds"]["lead_days"] = {"paypay": 1}
+    path = tmp_path / "shop.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    shop = load_settings(path)
+    assert shop.rules.warranty_for("furniture") == 24
+    assert shop.rules.refund_days("paypay") == 1
+    assert shop.rules.refund_days("credit_card") == 14  # the others keep their defaults
+    link = shop.carrier("sagawa").change_link("1234-5678-9012")
+    assert link.startswith("https://") and "123456789012" in link

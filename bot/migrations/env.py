@@ -13,7 +13,8 @@ from bot import handoff, operators, orders, products, verify
 from bot.db import Base, get_engine, only_our_tables
 from bot.settings import database_url
 
-MODULES_WITH_TABLES = (handoff, operators, orders, products, verify)  # importing them registers their tables
+# importing them registers their tables
+MODULES_WITH_TABLES = (handoff, operators, orders, products, verify)
 
 config = context.config
 target_metadata = Base.metadata
