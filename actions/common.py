@@ -139,19 +139,21 @@ def offer_human(
     return [SlotSet("human_offer", reason)]
 
 
-def pending_offer(tracker: Tracker) -> str | None:
-    """The reason of a person offered in the bot's last turn, or None.
-
-    A typed はい counts as accepting only right after the offer: the latest user message
-    must be the only one since the slot was set.
-    """
-    reason = text_slot(tracker, "human_offer")
-    if reason is None:
-        return None
+def slot_set_in_last_turn(tracker: Tracker, slot: str) -> bool:
+    """Whether ``slot`` was set in the bot's last turn: the latest user message is the only
+    one since (a typed はい answers only the question just asked)."""
     users_since = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users_since += 1
-        elif event.get("event") == "slot" and event.get("name") == "human_offer":
-            break
-    return reason if users_since == 1 else None
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            return users_since == 1
+    return False
+
+
+def pending_offer(tracker: Tracker) -> str | None:
+    """The reason of a person offered in the bot's last turn, or None."""
+    reason = text_slot(tracker, "human_offer")
+    if reason is None or not slot_set_in_last_turn(tracker, "human_offer"):
+        return None
+    return reason

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import order_flows
 from actions.common import (
     ShopAction,
     latest_intent,
@@ -38,6 +39,9 @@ class ActionReplyYes(ShopAction):
     def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        confirmed = order_flows.confirm(dispatcher, tracker)
+        if confirmed is not None:
+            return confirmed
         reason = pending_offer(tracker)
         if reason is not None:
             return queue_handoff(dispatcher, tracker, reason)
@@ -54,6 +58,9 @@ class ActionReplyNo(ShopAction):
     def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        declined = order_flows.decline(dispatcher, tracker)
+        if declined is not None:
+            return [*declined, SlotSet("human_offer", None)]
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("human_offer", None)]
 
@@ -126,3 +133,28 @@ def _previous_intent(tracker: Tracker) -> str | None:
     if len(users) < 2:
         return None
     return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+class ActionAskDetails(ShopAction):
+    """details_form's question: what to change, the reason of a return, what went wrong."""
+
+    def name(self) -> str:
+        return "action_ask_details"
+
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        order_flows.ask_details(dispatcher, tracker)
+        return []
+
+
+class ActionSubmitDetails(ShopAction):
+    """details_form is done: carry on with the flow that asked."""
+
+    def name(self) -> str:
+        return "action_submit_details"
+
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return order_flows.submit_details(dispatcher, tracker)

@@ -14,6 +14,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import order_flows
 from actions.common import (
     ORDER_TOPICS,
     ShopAction,
@@ -35,8 +36,8 @@ from bot.verify import Proof
 # 「送り状番号は？」 and 「他の注文は？」 after verification get a short, focused answer.
 ASKS_TRACKING_NUMBER = re.compile(r"送り状|伝票|追跡番号|問い?合わ?せ番号|トラッキング")
 ASKS_OTHER_ORDERS = re.compile(r"(他|ほか|別)の(ご)?注文|ほかにも注文|注文(の)?一覧")
-# Topics the chat can answer itself; for the others it offers a person after verification.
-ANSWERED_HERE = ("order_status", "payment_status", "refund_status")
+# Topics answered with the order's status; the others are flows (actions/order_flows.py).
+ANSWERED_HERE = ("order_status", "payment_status")
 # An order question written with the order number and contact is sometimes read as plain
 # `inform`; when the words around the identifiers say more, the runner-up intent is the topic.
 RUNNER_UP_CONFIDENCE = 0.15
@@ -87,14 +88,14 @@ def answer_verified(
     if ASKS_OTHER_ORDERS.search(text):
         _list_others(dispatcher, order, others)
         return []
+    if topic in order_flows.FLOW_TOPICS:
+        return order_flows.run(dispatcher, tracker, order, topic)
     if ASKS_TRACKING_NUMBER.search(text) and topic == "order_status":
         dispatcher.utter_message(text=status.tracking_only(order, settings=shop))
         return []
     tracking = live_tracking(order) if topic in ("order_status", "report_problem") else None
     answer = status.describe(order, settings=shop, now=now(shop), tracking=tracking, topic=topic)
     dispatcher.utter_message(text=answer.text)
-    if topic not in ANSWERED_HERE:
-        return offer_human(dispatcher, "topic_needs_staff", reason=topic, topic=topic_name(topic))
     if others:
         _list_others(dispatcher, order, others)
     return []
@@ -123,6 +124,10 @@ class ActionAnswerOrder(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         asked = asked_topic(tracker)
+        if asked == "cancel_order":  # 「はい、キャンセルしてください」 after the question
+            confirmed = order_flows.confirm(dispatcher, tracker)
+            if confirmed is not None:
+                return confirmed
         topic = asked or text_slot(tracker, "topic") or "order_status"
         if topic not in ORDER_TOPICS:
             topic = "order_status"

@@ -75,6 +75,8 @@ PAUSING_REASONS = frozenset(
     {"human_request", "complaint", "verification_locked", "fallback", "other"}
 )
 
+PRIORITIES = ("normal", "high")
+
 OPEN_STATUSES = (HandoffStatus.WAITING.value, HandoffStatus.CLAIMED.value)
 _OPEN_SQL = text("status IN ('waiting', 'claimed')")
 
@@ -204,6 +206,8 @@ class HandoffQueue:
             "closed_at": self._iso(row.closed_at),
             "closed_by": row.closed_by,
             "resolution": row.resolution,
+            "details": row.details,
+            "priority": row.priority,
             "wait_seconds": max(0, round(waited.total_seconds())) if waited is not None else None,
         }
 
@@ -261,8 +265,13 @@ class HandoffQueue:
         customer_message: str | None = None,
         channel: str | None = None,
         intent: str | None = None,
+        details: str | None = None,
+        priority: str = "normal",
     ) -> dict:
-        """Queue the conversation for an operator; an open handoff it already has is returned."""
+        """Queue the conversation for an operator; an open handoff it already has is returned.
+
+        ``details`` is what a task asks the operator to do; ``priority`` is "high" for what
+        the shop got wrong (a damaged, wrong or missing delivery)."""
         existing = self.open_for(conversation_id)
         if existing is not None:
             return existing
@@ -276,10 +285,25 @@ class HandoffQueue:
                 customer_message=customer_message,
                 channel=channel,
                 intent=intent,
+                details=details,
+                priority=priority if priority in PRIORITIES else "normal",
                 created_at=self.clock(),
             )
         )
         return self.open_for(conversation_id)
+
+    def add_details(self, handoff_id: int, details: str, *, priority: str | None = None) -> dict:
+        """Add a line to an open handoff's details (a second request in the same chat), and
+        raise its priority when asked; a closed handoff is left as it is (conflict)."""
+        handoff = self._existing(handoff_id)
+        if handoff["status"] not in OPEN_STATUSES:
+            raise HandoffConflictError(handoff)
+        lines = [line for line in (handoff["details"], details) if line]
+        values = {"details": "\n".join(dict.fromkeys(lines))}  # the same line only once
+        if priority == "high":
+            values["priority"] = "high"
+        self.session.execute(update(HANDOFFS).where(HANDOFFS.c.id == handoff_id).values(**values))
+        return self._existing(handoff_id)
 
     def _existing(self, handoff_id: int) -> dict:
         handoff = self.get(handoff_id)

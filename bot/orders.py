@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
@@ -494,3 +495,51 @@ def set_order_status(
             insert(HISTORY).values(order_pk=row.id, status=status, changed_at=moment, source=source)
         )
     return find_order(session, order_id)
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """What :func:`cancel_order` did: ``changed`` only for the one call that cancelled."""
+
+    changed: bool
+    refunded: bool
+    order: dict | None
+
+
+def cancel_order(
+    session: Session,
+    order_id: str,
+    *,
+    allowed: Iterable[str],
+    refund_methods: Iterable[str],
+    at: dt.datetime,
+    source: str = "bot",
+) -> Cancellation:
+    """Cancel the order once: one conditional UPDATE (status still one of ``allowed``), so a
+    repeated yes, a retry or two processes at once cancel it exactly once. The same call
+    records the history and refunds a paid payment of ``refund_methods``."""
+    key = lookup_key(order_id or "")
+    pk = session.execute(select(ORDERS.c.id).where(ORDERS.c.lookup_key == key)).scalar()
+    if pk is None:
+        return Cancellation(False, False, None)
+    result = session.execute(
+        update(ORDERS)
+        .where(ORDERS.c.id == pk)
+        .where(ORDERS.c.status.in_(list(allowed)))
+        .values(status=OrderStatus.CANCELLED.value, updated_at=at)
+    )
+    if result.rowcount != 1:
+        return Cancellation(False, False, find_order(session, order_id))
+    session.execute(
+        insert(HISTORY).values(
+            order_pk=pk, status=OrderStatus.CANCELLED.value, changed_at=at, source=source
+        )
+    )
+    refunded = session.execute(
+        update(PAYMENTS)
+        .where(PAYMENTS.c.order_pk == pk)
+        .where(PAYMENTS.c.status == PaymentStatus.PAID.value)
+        .where(PAYMENTS.c.method.in_(list(refund_methods)))
+        .values(status=PaymentStatus.REFUNDED.value, refunded_at=at)
+    )
+    return Cancellation(True, refunded.rowcount > 0, find_order(session, order_id))

@@ -62,10 +62,39 @@ PLAUSIBLE = {
     "position": 3,
     "minutes": 7,
     "operator_name": "佐藤",
+    # order actions
+    "item_list": "オーガニックTシャツ M ×1、メリノウールソックス 2足組 ×2",
+    "refund": "automatic",
+    "refund_line": "お支払い済みの代金（クレジットカード）は、キャンセルと同時にご返金の手続きをいたします。",
+    "when": "営業時間内に順次",
+    "open_now": True,
+    "delivered": True,
+    "window": 8,
+    "details": "TシャツのサイズをMからLに変更したい",
+    "change_link": "https://jizen.kuronekoyamato.co.jp/jizen/servlet/crjz.b.NQ0010?id=123456789012",
+    "shop_fault": True,
+    "last_day": dt.date(2026, 12, 3),
+    "unused_only": True,
+    "refund_days": 14,
+    "delivered_on": dt.date(2026, 11, 25),
+    "category": "food",
+    "can_cancel": True,
+    "since": dt.date(2026, 11, 24),
+    "expected": dt.date(2026, 12, 8),
+    "by_operator": True,
+    "problem": "商品の破損・汚れがあった",
+    "photo": "商品と外箱の状態",
+    "inside": True,
+    "months": 12,
+    "until": dt.date(2027, 11, 25),
+    "item": "電気ケトル",
 }
 # Values that switch a template's branches; every template is rendered with each.
 FALSY = {"paid_at": None, "shipped_at": None, "delivered_at": None, "location": "",
-         "refunded": False, "paid": False, "minutes": None, "position": 1}  # fmt: skip
+         "refunded": False, "paid": False, "minutes": None, "position": 1,
+         "open_now": False, "delivered": False, "shop_fault": False, "last_day": None,
+         "unused_only": False, "can_cancel": False, "since": None, "expected": None,
+         "by_operator": False, "photo": None, "inside": False, "refund": "none"}  # fmt: skip
 
 
 def variables(name: str) -> set[str]:
