@@ -216,10 +216,13 @@ class _Checker:
             self.fail(name, f"日付は YYYY-MM-DD 形式で指定してください (例 2026-11-24): {value!r}")
             return None
 
-    def whole(self, raw: dict, key: str, name: str, *, minimum: int) -> int | None:
+    def whole(
+        self, raw: dict, key: str, name: str, *, minimum: int, required: bool = True
+    ) -> int | None:
         value = raw.get(key)
         if value is None or value == "":
-            self.fail(name, "必須の項目がありません")
+            if required:
+                self.fail(name, "必須の項目がありません")
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.fail(name, f"{minimum} 以上の整数で指定してください: {value!r}")
@@ -357,45 +360,86 @@ def validate_record(
 
 @dataclass
 class _Entry:
-    """One order read from a file: its row, the raw record, and errors found while reading."""
+    """One record read from a file: its row, the raw record, and errors found while reading."""
 
     row: int
     raw: object
     errors: list[RowError] = field(default_factory=list)
-    item_rows: list[int] = field(default_factory=list)  # CSV: the line of each item
+    child_rows: list[int] = field(default_factory=list)  # CSV: the line of each item or size
 
 
-def _validated(entries: Sequence[_Entry], report: ImportReport, seen: dict[str, int]) -> list[dict]:
-    """The good orders of ``entries``; the bad ones are counted and their errors recorded."""
+Validator = Callable[[object, int], "tuple[dict | None, list[RowError]]"]
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    """How one kind of record lies in a CSV file.
+
+    The record's own columns are read from its first line (later lines may repeat them or
+    leave them empty, never contradict them); each line adds one child (``items``,
+    ``sizes``) from the columns named ``<child>.*``.
+    """
+
+    noun: str  # 注文, 商品: one record, in messages
+    key_column: str  # "order_id": the lines of one record share its canonical key
+    child: str  # "items": columns items.sku ... make one child per line
+    check_header: Callable[[list[str], Path], None]  # raises ImportFileError
+    key: Callable[[str], str | None]  # the key cell -> canonical key (None: not a key)
+    cell: Callable[[str, str], object]  # (column, cell) -> value; "" -> None
+    nest: Callable[[dict], dict]  # the first line's own values -> the record, no children
+    child_required: bool = True  # the first line always adds a child (it may be all empty)
+
+    def owns(self, column: str) -> bool:
+        return not column.startswith(f"{self.child}.")
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of import (orders, products): how its records are read, checked and stored."""
+
+    noun: str  # 注文, 商品: what the file holds, in messages
+    document_key: str  # "orders": JSON files are {"orders": [...]} or a bare list
+    key: str  # "order_id": the field records are upserted by, unique within a file
+    key_name: str  # 注文番号: that field in messages
+    validator: Callable[[], Validator]  # built once per chunk (it may read the settings)
+    upsert: Callable[[Session, list[dict], str], list[str]]
+    csv: CsvShape
+
+
+def _validated(
+    entries: Sequence[_Entry], report: ImportReport, seen: dict[str, int], kind: RecordKind
+) -> list[dict]:
+    """The good records of ``entries``; the bad ones are counted and their errors recorded."""
     good = []
-    settings = load_settings()
+    validate = kind.validator()
     for entry in entries:
         errors = entry.errors
-        order = None
+        record = None
         if not errors:
-            order, errors = validate_record(entry.raw, entry.row, settings=settings)
-        if order is not None:
-            first = seen.setdefault(order["order_id"], entry.row)
+            record, errors = validate(entry.raw, entry.row)
+        if record is not None:
+            first = seen.setdefault(record[kind.key], entry.row)
             if first != entry.row:
-                errors = [RowError(entry.row, "order_id", f"行 {first} と同じ注文番号です")]
-                order = None
-        if order is None:
+                errors = [RowError(entry.row, kind.key, f"行 {first} と同じ{kind.key_name}です")]
+                record = None
+        if record is None:
             report.rejected += 1
-            report.errors.extend(_item_rows(errors, entry.item_rows))
+            report.errors.extend(_child_rows(errors, entry.child_rows, kind.csv.child))
         else:
-            good.append(order)
+            good.append(record)
     return good
 
 
-def _item_rows(errors: list[RowError], item_rows: list[int]) -> list[RowError]:
-    """For CSV, point an item's error at the item's own line (``items[2].price`` -> line)."""
-    if not item_rows:
+def _child_rows(errors: list[RowError], child_rows: list[int], child: str) -> list[RowError]:
+    """For CSV, point a child's error at the child's own line (``items[2].price`` -> line)."""
+    if not child_rows:
         return errors
     result = []
+    pattern = re.compile(rf"{re.escape(child)}\[(\d+)\]\.(.+)")
     for error in errors:
-        match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", error.field)
-        if match and int(match[1]) < len(item_rows):
-            error = RowError(item_rows[int(match[1])], f"items.{match[2]}", error.message)
+        match = pattern.fullmatch(error.field)
+        if match and int(match[1]) < len(child_rows):
+            error = RowError(child_rows[int(match[1])], f"{child}.{match[2]}", error.message)
         result.append(error)
     return result
 
@@ -405,14 +449,28 @@ def _count(report: ImportReport, outcomes: list[str]) -> None:
         setattr(report, outcome, getattr(report, outcome) + 1)
 
 
+def _upsert_orders(session: Session, orders: list[dict], source: str) -> list[str]:
+    return upsert_orders(session, orders, source=source)
+
+
+def _order_validator() -> Validator:
+    settings = load_settings()
+    return lambda raw, row: validate_record(raw, row, settings=settings)
+
+
 def import_records(
     session: Session,
     records: list[dict],
     source: str = "api",
     *,
     progress: Progress | None = None,
+    kind: RecordKind | None = None,
 ) -> ImportReport:
-    """Validate and upsert ``records`` (rows numbered from 1) in the caller's transaction."""
+    """Validate and upsert ``records`` (rows numbered from 1) in the caller's transaction.
+
+    ``kind`` says what they are (default: orders).
+    """
+    kind = kind or ORDERS
     started = time.perf_counter()
     report = ImportReport()
     seen: dict[str, int] = {}
@@ -420,8 +478,8 @@ def import_records(
         entries = [
             _Entry(start + i + 1, raw) for i, raw in enumerate(records[start : start + CHUNK])
         ]
-        good = _validated(entries, report, seen)
-        _count(report, upsert_orders(session, good, source=source))
+        good = _validated(entries, report, seen, kind)
+        _count(report, kind.upsert(session, good, source))
         if progress:
             progress(f"  {min(start + CHUNK, len(records)):,} / {len(records):,} 件 …")
     report.seconds = time.perf_counter() - started
@@ -434,23 +492,25 @@ def import_file(
     url: str | None = None,
     *,
     source: str = "import",
+    kind: RecordKind | None = None,
 ) -> ImportReport:
     """Import a .json or .csv file into the database at ``url`` (default DATABASE_URL).
 
-    Each chunk of 1,000 orders is one transaction. Raises ImportFileError when the file as
-    a whole cannot be read.
+    ``kind`` says what the file holds (default: orders). Each chunk of 1,000 records is one
+    transaction. Raises ImportFileError when the file as a whole cannot be read.
     """
     from bot.db import session_scope, upgrade
 
+    kind = kind or ORDERS
     started = time.perf_counter()
-    entries = read_file(Path(path))
+    entries = read_file(Path(path), kind)
     upgrade(url)
     report = ImportReport()
     seen: dict[str, int] = {}
     for start in range(0, len(entries), CHUNK):
-        good = _validated(entries[start : start + CHUNK], report, seen)
+        good = _validated(entries[start : start + CHUNK], report, seen, kind)
         with session_scope(url) as session:
-            _count(report, upsert_orders(session, good, source=source))
+            _count(report, kind.upsert(session, good, source))
         if progress:
             progress(f"  {min(start + CHUNK, len(entries)):,} / {len(entries):,} 件 …")
     report.seconds = time.perf_counter() - started
@@ -460,8 +520,9 @@ def import_file(
 # --- files ------------------------------------------------------------------------------
 
 
-def read_file(path: Path) -> list[_Entry]:
-    """The orders in a .json or .csv file, not yet validated."""
+def read_file(path: Path, kind: RecordKind | None = None) -> list[_Entry]:
+    """The records (default: orders) in a .json or .csv file, not yet validated."""
+    kind = kind or ORDERS
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise ImportFileError(f"{path}: .json か .csv のファイルを指定してください")
@@ -471,10 +532,12 @@ def read_file(path: Path) -> list[_Entry]:
         raise ImportFileError(f"ファイルが見つかりません: {path}") from None
     except OSError as exc:
         raise ImportFileError(f"ファイルを読めません: {path}: {exc.strerror}") from None
-    return _read_json(data, path) if suffix == ".json" else _read_csv(data, path)
+    if suffix == ".json":
+        return _read_json(data, path, kind)
+    return _read_csv(data, path, kind.csv)
 
 
-def _read_json(data: bytes, path: Path) -> list[_Entry]:
+def _read_json(data: bytes, path: Path, kind: RecordKind) -> list[_Entry]:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -483,10 +546,12 @@ def _read_json(data: bytes, path: Path) -> list[_Entry]:
         raise ImportFileError(
             f"{path}: JSON の形式が正しくありません ({exc.lineno} 行 {exc.colno} 文字目: {exc.msg})"
         ) from None
-    if isinstance(document, dict) and "orders" in document:
-        document = document["orders"]
+    if isinstance(document, dict) and kind.document_key in document:
+        document = document[kind.document_key]
     if not isinstance(document, list):
-        raise ImportFileError(f'{path}: {{"orders": [...]}} か注文のリストを指定してください')
+        raise ImportFileError(
+            f'{path}: {{"{kind.document_key}": [...]}} か{kind.noun}のリストを指定してください'
+        )
     return [_Entry(row, raw) for row, raw in enumerate(document, start=1)]
 
 
@@ -504,24 +569,20 @@ def _decode(data: bytes, path: Path) -> str:
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 
 
-def _csv_value(column: str, cell: str):
+def csv_amount(cell: str) -> int | None:
+    """A whole number as a spreadsheet shows it (``3980``, ``3,980``, ``¥3,980``), or None."""
+    number = unicodedata.normalize("NFKC", cell.strip()).lstrip("¥￥")
+    return int(number.replace(",", "")) if _AMOUNT.fullmatch(number) else None
+
+
+def _order_cell(column: str, cell: str):
     cell = cell.strip()
-    if column in ("items.quantity", "items.price"):
-        number = unicodedata.normalize("NFKC", cell).lstrip("¥￥")
-        if _AMOUNT.fullmatch(number):
-            return int(number.replace(",", ""))
+    if column in ("items.quantity", "items.price") and (amount := csv_amount(cell)) is not None:
+        return amount
     return cell or None
 
 
-def _read_csv(data: bytes, path: Path) -> list[_Entry]:
-    reader = csv.reader(io.StringIO(_decode(data, path), newline=""))
-    try:
-        header = [name.strip() for name in next(reader)]
-        rows = list(reader)
-    except StopIteration:
-        raise ImportFileError(f"{path}: 空のファイルです (見出し行がありません)") from None
-    except csv.Error as exc:
-        raise ImportFileError(f"{path}: CSV の形式が正しくありません: {exc}") from None
+def _check_order_header(header: list[str], path: Path) -> None:
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown:
         raise ImportFileError(
@@ -533,28 +594,46 @@ def _read_csv(data: bytes, path: Path) -> list[_Entry]:
         missing.append("customer.email または customer.phone")
     if missing:
         raise ImportFileError(f"{path}: 必須の列がありません: {', '.join(missing)}")
+
+
+def _read_csv(data: bytes, path: Path, shape: CsvShape) -> list[_Entry]:
+    reader = csv.reader(io.StringIO(_decode(data, path), newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+        rows = list(reader)
+    except StopIteration:
+        raise ImportFileError(f"{path}: 空のファイルです (見出し行がありません)") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"{path}: CSV の形式が正しくありません: {exc}") from None
+    shape.check_header(header, path)
     if len(set(header)) != len(header):
         raise ImportFileError(f"{path}: 見出しに同じ列が 2 回あります")
 
+    own = [name for name in header if shape.owns(name)]
+    children = [name for name in header if not shape.owns(name)]
     groups: dict[str, _Entry] = {}
     firsts: dict[str, dict] = {}
     entries: list[_Entry] = []
     for number, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, e.g. at the end of an Excel export
-        values = {name: _csv_value(name, cell) for name, cell in zip(header, cells, strict=False)}
-        key = canonical_order_id(values.get("order_id") or "") or f"\0row{number}"
+        values = {name: shape.cell(name, cell) for name, cell in zip(header, cells, strict=False)}
+        typed = values.get(shape.key_column)
+        key = (shape.key(typed) if isinstance(typed, str) else None) or f"\0row{number}"
         entry = groups.get(key)
         if entry is None:
-            entry = groups[key] = _Entry(number, _nest(values))
+            raw = shape.nest({name: values[name] for name in own if name in values})
+            entry = groups[key] = _Entry(number, raw)
             firsts[key] = values
             entries.append(entry)
         else:
             first = firsts[key]
-            for name in ORDER_COLUMNS:
+            for name in own:
+                if name == shape.key_column:
+                    continue  # the same record: typed alike or not (a100234, A-100234)
                 if values.get(name) not in (None, first.get(name)):
                     entry.errors.append(
-                        RowError(number, name, f"同じ注文の行 {entry.row} と値が違います")
+                        RowError(number, name, f"同じ{shape.noun}の行 {entry.row} と値が違います")
                     )
         if len(cells) < len(header):
             entry.errors.append(
@@ -573,22 +652,49 @@ def _read_csv(data: bytes, path: Path) -> list[_Entry]:
                     f"この行は {len(cells)} 列あり、見出しの {len(header)} 列より多いです",
                 )
             )
-        item = {name.split(".", 1)[1]: values.get(name) for name in ITEM_COLUMNS}
-        if any(v is not None for v in item.values()) or entry.row == number:
-            entry.raw["items"].append(item)
-            entry.item_rows.append(number)
+        child = nest_columns({name.split(".", 1)[1]: values.get(name) for name in children})
+        if _filled(child) or (shape.child_required and entry.row == number):
+            entry.raw.setdefault(shape.child, []).append(child)
+            entry.child_rows.append(number)
     return entries
 
 
-def _nest(values: dict) -> dict:
-    """``{"customer.email": x}`` -> ``{"customer": {"email": x}}`` for the order's columns."""
-    record: dict = {"items": []}
-    for name in ORDER_COLUMNS:
-        if name not in values:
-            continue
-        if "." in name:
-            section, key = name.split(".", 1)
-            record.setdefault(section, {})[key] = values[name]
-        else:
-            record[name] = values[name]
+def _filled(node) -> bool:
+    if isinstance(node, dict):
+        return any(_filled(value) for value in node.values())
+    return node is not None
+
+
+def nest_columns(values: dict) -> dict:
+    """``{"customer.email": x}`` -> ``{"customer": {"email": x}}``, at any depth."""
+    record: dict = {}
+    for name, value in values.items():
+        *parents, last = name.split(".")
+        target = record
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
     return record
+
+
+def _nest_order(values: dict) -> dict:
+    return {**nest_columns(values), "items": []}
+
+
+ORDERS = RecordKind(
+    noun="注文",
+    document_key="orders",
+    key="order_id",
+    key_name="注文番号",
+    validator=_order_validator,
+    upsert=_upsert_orders,
+    csv=CsvShape(
+        noun="注文",
+        key_column="order_id",
+        child="items",
+        check_header=_check_order_header,
+        key=canonical_order_id,
+        cell=_order_cell,
+        nest=_nest_order,
+    ),
+)
