@@ -65,7 +65,7 @@ PLAUSIBLE = {
     # order actions
     "item_list": "オーガニックTシャツ M ×1、メリノウールソックス 2足組 ×2",
     "refund": "automatic",
-    "refund_line": "お支払い済みの代金（クレジットカード）は、キャンセルと同時にご返金の手続きをいたします。",
+    "refund_line": "お支払い済みの代金は、キャンセルと同時にご返金の手続きをいたします。",
     "when": "営業時間内に順次",
     "open_now": True,
     "delivered": True,
