@@ -21,10 +21,12 @@ from actions.common import (
     offer_human,
     pending_offer,
     proof_of,
+    settings,
     text_slot,
 )
 from actions.handoff import queue_handoff
 from actions.orders import answer_verified
+from bot import messages
 
 # FAQ answers that, for a verified customer, are better answered from their own order.
 ANSWERED_FROM_THE_ORDER = {"faq/delivery_time": "order_status"}
@@ -116,7 +118,11 @@ class ActionAnswerFaq(ShopAction):
                 return answer_verified(dispatcher, tracker, proof, order_id, topic)
         responses = domain.get("responses") or {}
         response = f"utter_{key}" if key else None
-        dispatcher.utter_message(response=response if response in responses else "utter_default")
+        if response not in responses:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        # the fees, hours and return window in the answer come from shop.yml
+        dispatcher.utter_message(response=response, **messages.shop_figures(settings()))
         return []
 
 

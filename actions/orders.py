@@ -116,6 +116,16 @@ def _list_others(dispatcher: CollectingDispatcher, order: dict, others: list[dic
     say(dispatcher, "other_orders", buttons=buttons, count=len(others))
 
 
+def _previous_action(tracker: Tracker) -> str | None:
+    """The action that ran just before this one in this turn (None after the user spoke)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "action":
+            return event.get("name")
+    return None
+
+
 class ActionAnswerOrder(ShopAction):
     def name(self) -> str:
         return "action_answer_order"
@@ -131,9 +141,10 @@ class ActionAnswerOrder(ShopAction):
         topic = asked or text_slot(tracker, "topic") or "order_status"
         if topic not in ORDER_TOPICS:
             topic = "order_status"
-        if asked == "report_problem":  # the customer has just told us: apologise first
+        just_verified = _previous_action(tracker) == "verify_form"  # acknowledged already
+        if asked == "report_problem" and not just_verified:  # apologise first
             say(dispatcher, "problem_apology")
-        elif asked in ORDER_TOPICS and asked not in ANSWERED_HERE:
+        elif asked in ORDER_TOPICS and asked not in ANSWERED_HERE and not just_verified:
             say(dispatcher, "topic_ack", topic=topic_name(asked))
         return [SlotSet("topic", topic), *self._answer(dispatcher, tracker, topic)]
 

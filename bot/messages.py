@@ -94,3 +94,39 @@ def canned_replies(**values) -> list[dict]:
         {"title": item["title"], "text": env.from_string(item["text"]).render(**values).strip()}
         for item in catalogue()["operator_canned"]
     ]
+
+
+def shop_figures(settings) -> dict[str, str]:
+    """The variable parts of the FAQ answers in domain.yml (``{shipping_fee}`` ...), from
+    the shop's settings: a shop changes a fee or the hours in shop.yml only."""
+    names = []
+    for method in settings.payment_methods:
+        name = payment_method_name(method)
+        if method == "credit_card" and settings.card_brands:
+            name += f"（{settings.card_brands}）"
+        elif method == "bank_transfer":
+            name += "（前払い）"
+        elif method == "cod":
+            name += f"（手数料{yen(settings.cod_fee)}）"
+        names.append(name)
+    deferred = [payment_method_name(m) for m in settings.payment_methods
+                if m in ("bank_transfer", "konbini")]  # fmt: skip
+    categories = sorted(settings.rules.not_returnable_categories)
+    labels = catalogue().get("category_names") or {}
+    return {
+        "payment_methods": "、".join(names),
+        "deferred_payment": "・".join(deferred) or "後払い",
+        "payment_due_days": str(settings.payment_due_days),
+        "cod_fee": yen(settings.cod_fee),
+        "shipping_fee": yen(settings.shipping_fee),
+        "free_shipping_over": yen(settings.free_shipping_over),
+        "remote_fee": yen(settings.remote_fee),
+        "gift_wrapping_fee": yen(settings.gift_wrapping_fee),
+        "business_hours": business_hours_text(settings.hours),
+        "return_window_days": str(settings.rules.return_window_days),
+        "return_exceptions": render(
+            "faq_return_exceptions", names="・".join(labels.get(c, c) for c in categories)
+        )
+        if categories
+        else "",
+    }

@@ -138,10 +138,13 @@ class Settings:
     hours: BusinessHours
     payment_due_days: int
     bank_account: str
+    payment_methods: tuple[str, ...]
+    card_brands: str
     cod_fee: int
     shipping_fee: int
     free_shipping_over: int
     remote_fee: int
+    gift_wrapping_fee: int
     carriers: dict[str, Carrier]
     tracking_api_url: str
     tracking_api_key: str
@@ -263,10 +266,20 @@ def _parse(raw: dict, path: Path) -> Settings:
         ),
         payment_due_days=_get(payment, "due_days", "payment", int),
         bank_account=_get(payment, "bank_account", "payment"),
+        payment_methods=tuple(
+            sorted(
+                _choices(payment, "methods", "payment", PAYMENT_METHODS, PAYMENT_METHODS),
+                key=(payment.get("methods") or list(PAYMENT_METHODS)).index,
+            )
+        ),
+        card_brands=str(payment.get("card_brands") or ""),
         cod_fee=_get(payment, "cod_fee", "payment", int),
         shipping_fee=_get(shipping, "fee", "shipping", int),
         free_shipping_over=_get(shipping, "free_over", "shipping", int),
         remote_fee=_get(shipping, "remote_fee", "shipping", int),
+        gift_wrapping_fee=_whole(
+            shipping.get("gift_wrapping_fee", 330), "shipping.gift_wrapping_fee"
+        ),
         carriers=carriers,
         tracking_api_url=os.environ.get("TRACKING_API_URL") or str(tracking.get("api_url") or ""),
         tracking_api_key=os.environ.get(str(tracking.get("api_key_env") or ""), ""),

@@ -88,6 +88,7 @@ PLAUSIBLE = {
     "months": 12,
     "until": dt.date(2027, 11, 25),
     "item": "電気ケトル",
+    "names": "食品・肌着",
 }
 # Values that switch a template's branches; every template is rendered with each.
 FALSY = {"paid_at": None, "shipped_at": None, "delivered_at": None, "location": "",

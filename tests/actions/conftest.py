@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -208,7 +209,11 @@ def _rendered(message: dict, domain: dict) -> dict:
     if not name:
         return message
     [variant, *_] = domain["responses"][name]  # KeyError: a response the domain lacks
-    return {**message, "text": variant.get("text", ""), "buttons": variant.get("buttons", [])}
+    # {shipping_fee} and the like are filled from the message's values, as Rasa's NLG does
+    text = re.sub(
+        r"\{(\w+)\}", lambda m: str(message.get(m.group(1), m.group(0))), variant.get("text", "")
+    )
+    return {**message, "text": text, "buttons": variant.get("buttons", [])}
 
 
 def slot_events(events: list[dict]) -> dict:

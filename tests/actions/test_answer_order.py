@@ -172,13 +172,12 @@ def test_then_verifying_the_other_order_with_its_own_email_answers_it(dialogue):
     assert "3601-2345-6781" in talk.text
 
 
-def test_topics_staff_handle_are_acknowledged_answered_and_offered_a_person(domain):
+def test_an_order_action_is_acknowledged_then_follows_the_rules(domain):
     events, messages = answer(domain, verified("D-200007"), "キャンセルしたい", "cancel_order")
     assert slot_events(events)["topic"] == "cancel_order"
     assert messages[0]["text"] == "ご注文のキャンセルについてですね。承知しました。"
-    assert "ご注文 D-200007" in messages[1]["text"]
-    assert "担当者におつなぎしますか" in messages[2]["text"]
-    assert [b["payload"] for b in messages[2]["buttons"]] == ["/human_handoff", "/deny"]
+    assert "ご注文 D-200007 はすでに【発送済み】のため" in messages[1]["text"]
+    assert "pending_action" not in {k for k, v in slot_events(events).items() if v}
 
 
 def test_payment_question_mentions_the_payment(domain):

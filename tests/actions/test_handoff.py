@@ -50,16 +50,17 @@ def test_an_explicit_request_is_queued_at_once_as_human_request(domain):
     assert "このままお待ちください" in said  # Tuesday 11:00: the desk is open
 
 
-@pytest.mark.parametrize("accept", [("はい", "affirm"), ("つないでください", "human_handoff")])
-def test_a_person_offered_for_a_cancel_is_accepted_by_typing(dialogue, accept):
+def test_a_refused_cancel_queues_nothing_until_a_person_is_asked_for(dialogue):
     talk = dialogue()
     talk.user("D-200007 taro.yamada@example.jp キャンセルしたい", "cancel_order",
               order_id="D-200007", email="taro.yamada@example.jp")  # fmt: skip
-    assert "担当者におつなぎしますか" in talk.text
-    talk.user(*accept)
+    assert "キャンセルを承ることができません" in talk.text
+    assert "返品" in talk.text  # the way back once it arrives
+    assert handoffs_of(talk.sender_id) == []
+    talk.user("担当者と話したい", "human_handoff")
     assert "受付番号" in talk.text
     [record] = handoffs_of(talk.sender_id)
-    assert record["reason"] == "cancel_order"
+    assert record["reason"] == "human_request"
     assert (record["order_id"], record["verified"]) == ("D-200007", True)
 
 
