@@ -11,6 +11,8 @@ from bot.operator_cli import register as register_operator_commands
 from bot.store_cli import register as register_store_commands
 
 ROOT = Path(__file__).resolve().parent.parent
+# `bot eval nlu` scores all three by default: two blind sets, then the older tuned one
+HELDOUT_FILES = ("heldout_tidy.yml", "heldout_chat.yml", "nlu_heldout.yml")
 
 
 def _existing_file(value: str) -> Path:
@@ -37,20 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     eval_targets = evaluate.add_subparsers(dest="target", metavar="TARGET", required=True)
     nlu = eval_targets.add_parser(
         "nlu",
-        help="held-out scores and k-fold CV, ours vs Rasa's stock pipeline",
+        help="held-out scores and k-fold CV, ours vs Rasa's stock pipeline (and the ginza peer)",
         description=(
-            "Trains on --data, scores --heldout (never trained on) and a stratified "
+            "Trains on --data, scores every --heldout file (never trained on) and a stratified "
             "k-fold cross-validation, for this project's pipeline and Rasa's stock default "
-            "pipeline, and prints macro-F1, per-label F1, top confusions, entity F1 and "
-            "parse latency side by side."
+            "pipeline (and, with --peer, a spaCy + ja_ginza pipeline), and prints macro-F1, "
+            "per-label F1, entity F1 and parse latency side by side. The peer's figures "
+            "recorded in --peer-recorded are shown when it is not run."
         ),
     )
     nlu.add_argument("--data", type=_existing_file, default=ROOT / "data", help="training data")
     nlu.add_argument(
         "--heldout",
         type=_existing_file,
-        default=ROOT / "tests" / "data" / "nlu_heldout.yml",
-        help="held-out test file (default: tests/data/nlu_heldout.yml)",
+        action="append",
+        metavar="FILE",
+        help="held-out test file, repeatable (default: "
+        + ", ".join(f"tests/data/{name}" for name in HELDOUT_FILES)
+        + ")",
     )
     nlu.add_argument("--config", type=_existing_file, default=ROOT / "config.yml")
     nlu.add_argument("--domain", type=_existing_file, default=ROOT / "domain.yml")
@@ -63,9 +69,27 @@ def build_parser() -> argparse.ArgumentParser:
         "takes 15-25 min per fold on 2 cores)",
     )
     nlu.add_argument("--no-stock", action="store_true", help="skip Rasa's stock pipeline")
+    nlu.add_argument(
+        "--peer",
+        type=_existing_file,
+        metavar="CONFIG",
+        help="also train and score this config as the 'ginza' peer, held-out only (needs spacy "
+        "and ja_ginza installed; e.g. bot/nlu/peer_ginza_config.yml)",
+    )
+    nlu.add_argument(
+        "--peer-recorded",
+        type=Path,
+        default=ROOT / "bot" / "nlu" / "peer_ginza.json",
+        metavar="FILE",
+        help="figures of the peer measured once, shown when --peer is not given "
+        "(default: bot/nlu/peer_ginza.json)",
+    )
     nlu.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     nlu.add_argument(
-        "--errors", action="store_true", help="list every misclassified held-out sentence"
+        "--errors",
+        action="store_true",
+        help="list every misclassified sentence of the held-out files that may be read "
+        "(never of the blind tidy and chat files)",
     )
     nlu.set_defaults(handler=_eval_nlu)
 
@@ -99,41 +123,54 @@ def _run(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from rasa.shared.exceptions import RasaException
 
-    from bot.nlu.evaluation import evaluate, format_report
+    from bot.nlu.evaluation import evaluate, format_report, load_recorded
 
     for option, folds in (("--folds", args.folds), ("--stock-folds", args.stock_folds)):
         if folds is not None and (folds == 1 or folds < 0):
             print(f"error: {option} must be 0 (no CV) or at least 2", file=sys.stderr)
             return 2
+    heldout = args.heldout or [
+        path for name in HELDOUT_FILES if (path := ROOT / "tests" / "data" / name).exists()
+    ]
     try:
         report = evaluate(
             data=args.data,
-            heldout=args.heldout,
+            heldout=heldout,
             config=args.config,
             domain=args.domain,
             folds=args.folds,
             with_stock=not args.no_stock,
             stock_folds=args.stock_folds,
+            peer_config=args.peer,
             progress=lambda line: print(line, flush=True),
         )
     except RasaException as exc:  # malformed training data, config or domain
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.peer is None and args.peer_recorded.exists():
+        report.recorded = load_recorded(args.peer_recorded)
     print()
     print(format_report(report))
     if args.errors:
-        for name, scores in report.heldout.items():
-            print(f"\nmisclassified held-out sentences ({name}): gold -> predicted")
-            for text, gold, predicted in scores.errors:
-                print(f"  {gold} -> {predicted}: {text}")
+        for set_, by_pipeline in report.heldout.items():
+            if set_ in report.blind:
+                continue
+            for name, scores in by_pipeline.items():
+                print(f"\nmisclassified held-out sentences ({set_}, {name}): gold -> predicted")
+                for text, gold, predicted in scores.errors:
+                    print(f"  {gold} -> {predicted}: {text}")
     if args.json:
         args.json.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         print(f"\nfigures written to {args.json}")
-    ours = report.heldout["ours"]
+    summary = ", ".join(
+        f"{set_} {by_pipeline['ours'].macro_f1:.3f}" for set_, by_pipeline in report.heldout.items()
+    )
+    cv = f", {args.folds}-fold CV {report.cv['ours'].macro_f1:.3f}" if "ours" in report.cv else ""
+    first = next(iter(report.heldout.values()))["ours"]
     print(
-        f"\nsummary: held-out macro-F1 {ours.macro_f1:.3f}, "
-        f"order_id F1 {ours.entity_f1.get('order_id', 0):.3f}, "
-        f"parse p50 {ours.latency_ms['p50']:.1f} ms"
+        f"\nsummary (ours): held-out macro-F1 {summary}{cv}; "
+        f"order_id F1 {first.entity_f1.get('order_id', 0):.3f}, "
+        f"parse p50 {report.parse_ms['ours']['p50']:.1f} ms"
     )
     return 0
 

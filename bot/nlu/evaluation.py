@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import statistics
 import tempfile
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +60,10 @@ class Scores:
     latency_ms: dict[str, float]
     raw_macro_f1: float = 0.0
     errors: list[tuple[str, str, str]] = field(default_factory=list)
+    # held-out sentences that are also in the training data (short common phrases both
+    # writers wrote), and the macro-F1 on the others
+    in_training: int = 0
+    unseen_macro_f1: float | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -69,6 +75,10 @@ class Scores:
             "entity_f1": {k: round(v, 4) for k, v in self.entity_f1.items()},
             "fallback_rate": round(self.fallback_rate, 4),
             "raw_macro_f1": round(self.raw_macro_f1, 4),
+            "in_training": self.in_training,
+            "unseen_macro_f1": None
+            if self.unseen_macro_f1 is None
+            else round(self.unseen_macro_f1, 4),
             "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
             "errors": [{"text": t, "gold": g, "predicted": p} for t, g, p in self.errors],
         }
@@ -141,6 +151,26 @@ def _annotate(ex: Example) -> str:
     for start, end, entity in sorted(ex.entities, reverse=True):
         text = f"{text[:start]}[{text[start:end]}]({entity}){text[end:]}"
     return text
+
+
+def sentence_key(text: str) -> str:
+    """Two sentences that differ only in width, case, spaces or punctuation are one."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\s、。！？!?.,…ー〜~]+", "", folded)
+
+
+def with_unseen_share(
+    scores: Scores,
+    examples: Sequence[Example],
+    predictions: Sequence[Prediction],
+    seen: set[str],
+) -> Scores:
+    """Add how many held-out sentences the training data has, and the F1 without them."""
+    keep = [i for i, ex in enumerate(examples) if sentence_key(ex.text) not in seen]
+    scores.in_training = len(examples) - len(keep)
+    unseen = scores_of([examples[i] for i in keep], [predictions[i] for i in keep], [])
+    scores.unseen_macro_f1 = unseen.macro_f1
+    return scores
 
 
 def train(config: str | Path, nlu: str | Path, domain: str | Path, out_dir: Path) -> str:
@@ -326,50 +356,103 @@ def cross_validate(
     return scores_of(pooled, predictions, latencies)
 
 
+# Held-out files written by someone who never read the training data: only their aggregate
+# scores may be looked at (no per-sentence errors, no confusions), or they stop being unseen.
+BLIND_HELDOUT = ("heldout_tidy.yml", "heldout_chat.yml")
+
+
+def set_name(path: str | Path) -> str:
+    """A held-out file's short name in the report: heldout_chat.yml -> chat."""
+    stem = Path(path).stem
+    return {"nlu_heldout": "old"}.get(stem, stem.removeprefix("heldout_"))
+
+
+def is_blind(path: str | Path) -> bool:
+    return Path(path).name in BLIND_HELDOUT
+
+
 @dataclass
 class Report:
-    """Everything `bot eval nlu` measured, per pipeline."""
+    """Everything `bot eval nlu` measured: held-out scores per file, then per pipeline."""
 
     train_seconds: dict[str, float] = field(default_factory=dict)
-    heldout: dict[str, Scores] = field(default_factory=dict)
+    heldout: dict[str, dict[str, Scores]] = field(default_factory=dict)
     cv: dict[str, Scores] = field(default_factory=dict)
+    parse_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    blind: set[str] = field(default_factory=set)
+    # figures measured once elsewhere (the ginza peer): {pipeline: as_dict() + "measured"}
+    recorded: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def pipelines(self) -> list[str]:
+        return list(self.train_seconds) + [n for n in self.recorded if n not in self.train_seconds]
 
     def as_dict(self) -> dict:
         return {
             "train_seconds": {k: round(v, 1) for k, v in self.train_seconds.items()},
-            "heldout": {k: v.as_dict() for k, v in self.heldout.items()},
+            "heldout": {
+                name: {k: _public(v, name in self.blind) for k, v in by_pipeline.items()}
+                for name, by_pipeline in self.heldout.items()
+            },
             "cv": {k: v.as_dict() for k, v in self.cv.items()},
+            "parse_ms": {
+                k: {q: round(v, 2) for q, v in d.items()} for k, d in self.parse_ms.items()
+            },
         }
+
+
+def _public(scores: Scores, blind: bool) -> dict:
+    figures = scores.as_dict()
+    if blind:
+        figures.pop("errors")
+        figures.pop("confusions")
+    return figures
+
+
+def load_recorded(path: Path) -> dict[str, dict]:
+    """Figures of a pipeline measured once (``--json`` of its run plus a "measured" note)."""
+    import json
+
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return {saved["pipeline"]: saved}
 
 
 def evaluate(
     data: Path,
-    heldout: Path,
+    heldout: Sequence[Path],
     config: Path,
     domain: Path,
     folds: int = 5,
     with_stock: bool = True,
     progress: Progress = print,
     stock_folds: int | None = None,
+    peer_config: Path | None = None,
+    peer_name: str = "ginza",
 ) -> Report:
-    """Train on ``data``, score ``heldout`` and a k-fold CV, for ours and for stock Rasa.
+    """Train on ``data``, score every ``heldout`` file and a k-fold CV, per pipeline.
 
-    ``stock_folds`` (default: ``folds``) lets the slow stock pipeline skip its CV.
+    The pipelines are ours (``config``), Rasa's stock default and, with ``peer_config``,
+    a peer (spaCy + ja_ginza: needs both installed). ``stock_folds`` (default:
+    ``folds``) lets the slow stock pipeline skip its CV; the peer gets no CV.
     """
     quiet_rasa()
-    report = Report()
+    report = Report(blind={set_name(p) for p in heldout if is_blind(p)})
     train_examples = load_examples(data)
-    test_examples = load_examples(heldout)
+    test_sets = {set_name(p): load_examples(p) for p in heldout}
     regexes = load_regexes(data)
+    seen = {sentence_key(ex.text) for ex in train_examples}
+    sizes = ", ".join(f"{name} {len(exs)}" for name, exs in test_sets.items())
     progress(
-        f"{len(train_examples)} training examples, {len(test_examples)} held-out examples, "
-        f"{len({e.label for e in train_examples})} labels"
+        f"{len(train_examples)} training examples, "
+        f"{len({e.label for e in train_examples})} labels; held-out: {sizes}"
     )
     with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
         work = Path(tmp)
         pipelines = {"ours": (config, folds)}
         if with_stock:
             pipelines["stock"] = (stock_config(work), folds if stock_folds is None else stock_folds)
+        if peer_config is not None:
+            pipelines[peer_name] = (peer_config, 0)
         for name, (pipeline_config, pipeline_folds) in pipelines.items():
             progress(f"[{name}] training on all of {data} ...")
             out = work / name
@@ -380,9 +463,18 @@ def evaluate(
             report.train_seconds[name] = time.perf_counter() - started
             progress(f"[{name}] trained in {report.train_seconds[name]:.0f} s; scoring held-out")
             parser = Parser(model)
-            report.heldout[name] = score(test_examples, parser)
+            latencies: list[float] = []
+            for set_, examples in test_sets.items():
+                predictions, set_latencies = predict_all(examples, parser)
+                latencies += set_latencies
+                report.heldout.setdefault(set_, {})[name] = with_unseen_share(
+                    scores_of(examples, predictions, set_latencies), examples, predictions, seen
+                )
+                progress(
+                    f"[{name}] held-out {set_}: macro-F1 {report.heldout[set_][name].macro_f1:.3f}"
+                )
             parser.close()
-            progress(f"[{name}] held-out macro-F1 {report.heldout[name].macro_f1:.3f}")
+            report.parse_ms[name] = _percentiles(latencies)
             if pipeline_folds > 1:
                 progress(f"[{name}] {pipeline_folds}-fold cross-validation ...")
                 report.cv[name] = cross_validate(
@@ -398,50 +490,107 @@ def evaluate(
     return report
 
 
+def _recorded_value(saved: dict, split: str, key: str, sub: str | None = None):
+    if split == "cv":
+        figures = saved.get("cv", {}).get(saved["pipeline"])
+    else:
+        figures = saved.get("heldout", {}).get(split, {}).get(saved["pipeline"])
+    if not figures:
+        return None
+    value = figures.get(key)
+    return value.get(sub) if sub is not None and isinstance(value, dict) else value
+
+
 def format_report(report: Report) -> str:
-    """The human-readable comparison table printed by `bot eval nlu`."""
-    names = list(report.heldout)
-    lines = []
+    """The human-readable comparison printed by `bot eval nlu`, held-out sets side by side."""
+    names = report.pipelines
+    sets = list(report.heldout)
+    lines: list[str] = []
 
-    def row(title: str, values: list[str]) -> None:
-        lines.append(f"{title:<34}" + "".join(f"{v:>12}" for v in values))
+    def row(title: str, values: list[str], width: int = 10) -> None:
+        lines.append(f"{title:<32}" + "".join(f"{v:>{width}}" for v in values))
 
-    row("", names)
-    for split, results in (("held-out", report.heldout), ("k-fold CV", report.cv)):
-        if not results:
-            continue
-        row(f"{split}: macro-F1", [f"{results[n].macro_f1:.3f}" for n in names if n in results])
-        row(f"{split}: accuracy", [f"{results[n].accuracy:.3f}" for n in names if n in results])
-        row(
-            f"{split}: macro-F1 w/o fallback",
-            [f"{results[n].raw_macro_f1:.3f}" for n in names if n in results],
-        )
-        row(
-            f"{split}: fallback rate",
-            [f"{results[n].fallback_rate:.3f}" for n in names if n in results],
-        )
-        for kind in ENTITY_TYPES:
+    def value(split: str, name: str, key: str, sub: str | None = None, fmt: str = ".3f") -> str:
+        if name in report.recorded and name not in report.train_seconds:
+            found = _recorded_value(report.recorded[name], split, key, sub)
+        else:
+            results = report.cv if split == "cv" else report.heldout.get(split, {})
+            scores = results.get(name)
+            found = None if scores is None else getattr(scores, key)
+            if sub is not None and isinstance(found, dict):
+                found = found.get(sub)
+        return "-" if found is None else format(found, fmt)
+
+    row(
+        "",
+        [
+            n + ("*" if n in report.recorded and n not in report.train_seconds else "")
+            for n in names
+        ],
+    )
+    splits = [(s, f"held-out {s}") for s in sets] + ([("cv", "k-fold CV")] if report.cv else [])
+    for split, title in splits:
+        row(f"{title}: macro-F1", [value(split, n, "macro_f1") for n in names])
+        row(f"{title}: accuracy", [value(split, n, "accuracy") for n in names])
+        if split != "cv":
             row(
-                f"{split}: entity F1 {kind}",
-                [
-                    f"{results[n].entity_f1[kind]:.3f}" if kind in results[n].entity_f1 else "-"
-                    for n in names
-                    if n in results
-                ],
+                f"{title}: also in training data",
+                [value(split, n, "in_training", fmt="d") for n in names],
             )
-    row("held-out parse p50 (ms)", [f"{report.heldout[n].latency_ms['p50']:.1f}" for n in names])
-    row("held-out parse p95 (ms)", [f"{report.heldout[n].latency_ms['p95']:.1f}" for n in names])
-    row("training time (s)", [f"{report.train_seconds[n]:.0f}" for n in names])
-    lines.append("")
-    lines.append("per-label F1 (held-out)")
-    labels = sorted(report.heldout[names[0]].per_label_f1)
-    for label in labels:
-        row(f"  {label}", [f"{report.heldout[n].per_label_f1.get(label, 0):.3f}" for n in names])
+            row(
+                f"{title}: macro-F1 on the rest",
+                [value(split, n, "unseen_macro_f1") for n in names],
+            )
+        row(f"{title}: fallback rate", [value(split, n, "fallback_rate") for n in names])
+        for kind in ENTITY_TYPES:
+            row(f"{title}: entity F1 {kind}", [value(split, n, "entity_f1", kind) for n in names])
+    for q in ("p50", "p95"):
+        row(
+            f"held-out parse {q} (ms)",
+            [_parse_ms(report, n, q) for n in names],
+        )
+    row("training time (s)", [_train_seconds(report, n) for n in names])
     for name in names:
-        lines.append("")
-        lines.append(f"top confusions (held-out, {name}): gold -> predicted")
-        for gold, predicted, count in report.heldout[name].confusions or []:
-            lines.append(f"  {count:>3}  {gold} -> {predicted}")
-        if not report.heldout[name].confusions:
-            lines.append("  none")
+        if name in report.recorded and name not in report.train_seconds:
+            note = report.recorded[name].get("measured", {})
+            lines.append(
+                f"* {name}: recorded on {note.get('date', '?')} with `{note.get('command', '?')}`"
+                + (f" ({note['note']})" if note.get("note") else "")
+            )
+    lines.append("")
+    columns = [(n, s) for n in names for s in sets]
+    lines.append("per-label F1 (held-out sets; " + ", ".join(sets) + ")")
+    row("", [f"{n[:5]}:{s[:4]}" for n, s in columns], width=11)
+    labels = sorted(
+        {label for by in report.heldout.values() for sc in by.values() for label in sc.per_label_f1}
+    )
+    for label in labels:
+        row(
+            f"  {label}",
+            [value(s, n, "per_label_f1", label) for n, s in columns],
+            width=11,
+        )
+    for split in [s for s in sets if s not in report.blind] + (["cv"] if report.cv else []):
+        results = report.cv if split == "cv" else report.heldout[split]
+        for name, scores in results.items():
+            lines.append("")
+            lines.append(f"top confusions ({split}, {name}): gold -> predicted")
+            for gold, predicted, count in scores.confusions or []:
+                lines.append(f"  {count:>3}  {gold} -> {predicted}")
+            if not scores.confusions:
+                lines.append("  none")
     return "\n".join(lines)
+
+
+def _parse_ms(report: Report, name: str, q: str) -> str:
+    if name in report.parse_ms:
+        return f"{report.parse_ms[name][q]:.1f}"
+    found = report.recorded.get(name, {}).get("parse_ms", {}).get(name, {}).get(q)
+    return "-" if found is None else f"{found:.1f}"
+
+
+def _train_seconds(report: Report, name: str) -> str:
+    if name in report.train_seconds:
+        return f"{report.train_seconds[name]:.0f}"
+    found = report.recorded.get(name, {}).get("train_seconds", {}).get(name)
+    return "-" if found is None else f"{found:.0f}"
