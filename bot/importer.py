@@ -35,6 +35,9 @@ in the shop's time zone), delivery dates ``YYYY-MM-DD``.
 
 Bad rows are reported with their row and field and skipped; good rows are loaded.
 Importing the same data again changes nothing (every order comes back "unchanged").
+
+The reading, row numbering, CSV grouping and report are shared by every kind of record
+(:class:`RecordKind`): bot/product_import.py imports the catalogue with the same rules.
 """
 
 from __future__ import annotations

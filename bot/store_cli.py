@@ -1,4 +1,4 @@
-"""`python -m bot db|orders|handoffs ...` and `bench store`: the order store's commands.
+"""`python -m bot db|orders|products|handoffs ...` and `bench store`: the store's commands.
 
 Every command here migrates the schema first (``bot.db.upgrade``) and turns database and
 file problems into one clear line on stderr instead of a traceback.
@@ -58,12 +58,16 @@ def register(commands, bench_targets) -> None:
 
     demo = order_actions.add_parser(
         "load-demo",
-        help="load the demo orders (bot/demo/orders.json) when there are no orders yet",
+        help="load the demo orders (bot/demo/orders.json) when there are no orders yet, "
+        "and the demo catalogue (bot/demo/products.json) when there are no products yet",
         description="Loads the ~30 demo orders into an empty database, every date moved so "
         "that today (SHOP_NOW when set) is the day they describe: a late order is late on "
-        "purpose, the others are on time.",
+        "purpose, the others are on time. An empty catalogue gets the demo products, whose "
+        "restock dates move the same way.",
     )
     demo.set_defaults(handler=_orders_load_demo)
+
+    _register_products(commands)
 
     handoffs = commands.add_parser("handoffs", help="the operator queue")
     handoff_actions = handoffs.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -138,11 +142,16 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 @database_errors
 def _orders_import(args: argparse.Namespace) -> int:
+    return _import(args, None)
+
+
+def _import(args: argparse.Namespace, kind) -> int:
+    """Import ``args.file`` (orders when ``kind`` is None), print the errors and a summary."""
     from bot.importer import ImportFileError, import_file
 
     print(f"{args.file} を取り込みます …", file=sys.stderr, flush=True)
     try:
-        report = import_file(args.file, progress=_progress_line())
+        report = import_file(args.file, progress=_progress_line(), kind=kind)
     except ImportFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -252,10 +261,28 @@ def _orders_load_demo(args: argparse.Namespace) -> int:
             return 0
         today = now().date()
         report = import_records(session, demo_orders(today), source="demo")
+        catalogue = _load_demo_products(session, today)
     for error in report.errors:
         print(str(error), file=sys.stderr)
     print(f"デモ注文を {today:%Y-%m-%d} 基準の日付で読み込みました: {report.summary()}")
-    return 1 if report.rejected else 0
+    if catalogue is not None:
+        print(f"デモ商品を読み込みました: {catalogue.summary()}")
+    return 1 if report.rejected or (catalogue and catalogue.rejected) else 0
+
+
+def _load_demo_products(session, today):
+    """The demo catalogue into an empty products table (its report), else None."""
+    from bot.demo import demo_products
+    from bot.importer import import_records
+    from bot.product_import import PRODUCTS
+    from bot.products import product_count
+
+    if product_count(session):
+        return None
+    report = import_records(session, demo_products(today), source="demo", kind=PRODUCTS)
+    for error in report.errors:
+        print(str(error), file=sys.stderr)
+    return report
 
 
 @database_errors
@@ -319,3 +346,115 @@ def _bench_store(args: argparse.Namespace) -> int:
         print("error: --orders and --lookups must be at least 1", file=sys.stderr)
         return 2
     return run_benchmark(args.orders, args.lookups)
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+def _register_products(commands) -> None:
+    products = commands.add_parser("products", help="import and look up the product catalogue")
+    actions = products.add_subparsers(dest="action", metavar="ACTION", required=True)
+    load = actions.add_parser(
+        "import",
+        help="upsert the products of a .json or .csv file by SKU",
+        description='Upserts products by SKU from a JSON file ({"products": [...]} or a list) '
+        "or a CSV file with the same field names flattened (one line per size: sizes.size, "
+        "sizes.measurements.着丈, ...; stock or stock.M, stock.L, ...). Bad rows are listed "
+        "with row and field and skipped; good rows are loaded. Running it twice changes "
+        "nothing. Exit status 1 if any row was rejected, 2 if the file cannot be read. The "
+        "CSV format is described in bot/product_import.py.",
+    )
+    load.add_argument("file", type=Path, metavar="FILE", help=".json or .csv file")
+    load.add_argument(
+        "--max-errors",
+        type=int,
+        default=200,
+        metavar="N",
+        help="list at most N row errors (default 200; 0 lists all)",
+    )
+    load.set_defaults(handler=_products_import)
+
+    show = actions.add_parser(
+        "show",
+        help="print one product",
+        description="Print one product by SKU (any case or width; an order item's SKU such as "
+        "TS-01-M shows its product TS-01).",
+    )
+    show.add_argument("sku", metavar="SKU", help="product number, e.g. TS-01")
+    show.add_argument("--json", action="store_true", help="one JSON object, as in the import")
+    show.set_defaults(handler=_products_show)
+
+    listing = actions.add_parser(
+        "list", help="list every product, by SKU", description="List every product, by SKU."
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON array")
+    listing.set_defaults(handler=_products_list)
+
+
+@database_errors
+def _products_import(args: argparse.Namespace) -> int:
+    from bot.product_import import PRODUCTS
+
+    return _import(args, PRODUCTS)
+
+
+@database_errors
+def _products_show(args: argparse.Namespace) -> int:
+    from bot.db import session_scope
+    from bot.products import find_product, product_for_sku
+
+    with session_scope() as session:
+        product = find_product(session, args.sku) or product_for_sku(session, args.sku)
+    if product is None:
+        print(f"商品が見つかりません: {args.sku}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(product, ensure_ascii=False, indent=2))
+    else:
+        print(format_product(product))
+    return 0
+
+
+@database_errors
+def _products_list(args: argparse.Namespace) -> int:
+    from bot.db import session_scope
+    from bot.products import all_products
+
+    with session_scope() as session:
+        products = all_products(session)
+    if args.json:
+        print(json.dumps(products, ensure_ascii=False, indent=2))
+        return 0
+    for product in products:
+        price = f"{product['price']:,}円"
+        print(f"{product['sku']:<14} {product['name']}  {price}  {_stock_text(product)}")
+    print(f"{len(products)} 件")
+    return 0
+
+
+def _stock_text(product: dict) -> str:
+    stock = product["stock"]
+    if isinstance(stock, dict):
+        return "在庫 " + " ".join(f"{size}:{count}" for size, count in stock.items())
+    return f"在庫 {stock}" if stock is not None else "在庫 —"
+
+
+def format_product(product: dict) -> str:
+    """A readable Japanese summary of one product, for operators at a terminal."""
+    lines = [
+        f"商品番号   {product['sku']}",
+        f"商品名     {product['name']}",
+        f"カテゴリ   {product['category']}",
+        f"価格       {product['price']:,}円（税込）",
+        f"素材       {product['material'] or '—'}",
+        f"お手入れ   {product['care'] or '—'}",
+    ]
+    for index, size in enumerate(product["sizes"]):
+        label = "サイズ     " if index == 0 else " " * 11
+        measured = "・".join(f"{k} {v}cm" for k, v in size["measurements"].items())
+        lines.append(f"{label}{size['size']}" + (f"  {measured}" if measured else ""))
+    lines.append(_stock_text(product).replace("在庫 ", "在庫       ", 1))
+    lines.append(f"再入荷予定 {product['restock_date'] or '—'}")
+    months = product["warranty_months"]
+    lines.append(f"保証       {f'{months}か月' if months is not None else 'カテゴリの既定'}")
+    return "\n".join(lines)

@@ -1,6 +1,7 @@
-"""The demo orders (orders.json), dated relative to "now" when they are loaded.
+"""The demo orders (orders.json) and catalogue (products.json), dated relative to "now"
+when they are loaded.
 
-orders.json is written as seen on :data:`WRITTEN_FOR` (a Tuesday): a late order is late on
+Both files are written as seen on :data:`WRITTEN_FOR` (a Tuesday): a late order is late on
 that day on purpose, the others are on time. Loading them on another day moves every date
 by the same number of days, so that each status reads as it is meant to on any day.
 """
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 ORDERS_FILE = Path(__file__).resolve().parent / "orders.json"
+PRODUCTS_FILE = Path(__file__).resolve().parent / "products.json"
 WRITTEN_FOR = dt.date(2026, 11, 24)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -43,3 +45,10 @@ def demo_orders(today: dt.date) -> list[dict]:
     orders = json.loads(ORDERS_FILE.read_text(encoding="utf-8"))["orders"]
     days = today - WRITTEN_FOR
     return [_shifted(copy.deepcopy(order), days) for order in orders]
+
+
+def demo_products(today: dt.date) -> list[dict]:
+    """The demo catalogue, its restock dates moved as :func:`demo_orders` moves the orders."""
+    products = json.loads(PRODUCTS_FILE.read_text(encoding="utf-8"))["products"]
+    days = today - WRITTEN_FOR
+    return [_shifted(copy.deepcopy(product), days) for product in products]

@@ -9,12 +9,16 @@ project's nginx, which forwards /socket.io/ to Rasa); with any other URL, to tha
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+
+from bot.demo import PRODUCTS_FILE
 
 WEBCHAT_SCRIPT = "vendor/rasa-webchat-1.0.1.js"  # under static/; see scripts/fetch-webchat
 SAME_ORIGIN = "same-origin"
@@ -24,12 +28,24 @@ _NETLOC = re.compile(r"[A-Za-z0-9.\-:\[\]]+")  # nothing that could end a CSP so
 
 shop = Blueprint("shop", __name__)
 
-# Demo products; a real shop's page is its own.
-PRODUCTS = (
-    ("オーガニックTシャツ", 3980, "肌ざわりのやさしいオーガニックコットン。S〜XL。"),
-    ("リネンシャツ", 6800, "風通しのよい麻100%。洗うほどなじみます。"),
-    ("キャンバストート", 2480, "A4が入る厚手の帆布。毎日の買い物に。"),
-)
+# Demo products, by SKU of the demo catalogue (bot/demo/products.json, where the page
+# takes their names and prices from, so that the page and the chat agree); a real shop's
+# page is its own.
+FEATURED = {
+    "TS-01": "肌ざわりのやさしいオーガニックコットン。S〜XL。",
+    "LS-10": "風通しのよい麻100%。洗うほどなじみます。",
+    "TB-30": "A4が入る厚手の帆布。毎日の買い物に。",
+}
+
+
+@functools.cache
+def featured_products() -> tuple[tuple[str, int, str], ...]:
+    """(name, price, description) of the featured demo products."""
+    catalogue = json.loads(PRODUCTS_FILE.read_text(encoding="utf-8"))["products"]
+    by_sku = {product["sku"]: product for product in catalogue}
+    return tuple(
+        (by_sku[sku]["name"], by_sku[sku]["price"], text) for sku, text in FEATURED.items()
+    )
 
 
 def socket_url_setting(value: str) -> str:
@@ -157,7 +173,7 @@ def index():
     page = render_template(
         "shop/index.html",
         settings=settings,
-        products=PRODUCTS,
+        products=featured_products(),
         hours=desk_hours(settings),
         webchat=webchat,
         webchat_script=script,
