@@ -298,8 +298,8 @@ class HandoffQueue:
         handoff = self._existing(handoff_id)
         if handoff["status"] not in OPEN_STATUSES:
             raise HandoffConflictError(handoff)
-        lines = [line for line in (handoff["details"], details) if line]
-        values = {"details": "\n".join(dict.fromkeys(lines))}  # the same line only once
+        lines = [*(handoff["details"] or "").splitlines(), *details.splitlines()]
+        values = {"details": "\n".join(dict.fromkeys(line for line in lines if line))}
         if priority == "high":
             values["priority"] = "high"
         self.session.execute(update(HANDOFFS).where(HANDOFFS.c.id == handoff_id).values(**values))

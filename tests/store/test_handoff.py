@@ -73,6 +73,8 @@ def test_create_and_list(queue):
         "closed_at": None,
         "closed_by": None,
         "resolution": None,
+        "details": None,
+        "priority": "normal",
         "wait_seconds": 0,
     }
     assert queue.list() == [created]
@@ -174,6 +176,20 @@ def test_position_and_the_wait_estimate_from_recent_claims(queue, clock):
     assert wait.estimate_minutes == 6
     clock.advance(days=15)
     assert queue.wait(later).estimate is None  # claims older than two weeks say nothing
+
+
+def test_a_task_keeps_its_details_and_a_second_request_is_added_once(queue):
+    task = queue.create(
+        conversation_id="c-task", reason="change_order", details="サイズをMからLに", priority="x"
+    )
+    assert (task["details"], task["priority"]) == ("サイズをMからLに", "normal")
+    again = queue.add_details(task["id"], "色も白に")
+    assert again["details"] == "サイズをMからLに\n色も白に"
+    same = queue.add_details(task["id"], "色も白に", priority="high")
+    assert (same["details"], same["priority"]) == ("サイズをMからLに\n色も白に", "high")
+    queue.close(task["id"], "sato")
+    with pytest.raises(HandoffConflictError):
+        queue.add_details(task["id"], "もう一つ")
 
 
 def test_which_handoffs_pause_the_bot(queue):

@@ -273,6 +273,25 @@ def test_customer_text_is_escaped_in_every_console_page(console_db, sato):
     assert XSS in detail["customer_message"]  # the data itself is kept verbatim
 
 
+def test_a_task_shows_its_details_and_priority_escaped(console_db, sato):
+    settings = load_settings()
+    with db.session_scope(console_db) as session:
+        queue = HandoffQueue(session, timezone=settings.timezone, clock=lambda: now(settings))
+        task = queue.create(
+            conversation_id="task-1",
+            reason="report_problem",
+            order_id="A-100234",
+            details=f"箱がつぶれていました {XSS}",
+            priority="high",
+        )
+    page = sato.get(f"/console/handoffs/{task['id']}")
+    assert "依頼内容" in page.text and "箱がつぶれていました" in page.text
+    assert XSS not in page.text and "badge-priority" in page.text
+    assert "badge-priority" in sato.get("/console/").text
+    detail = sato.get(f"/console/api/handoffs/{task['id']}").json()
+    assert (detail["details"], detail["priority"]) == (f"箱がつぶれていました {XSS}", "high")
+
+
 def test_too_many_wrong_passwords_lock_the_login_for_a_while(web, console_db):
     with db.session_scope(console_db) as session:
         operators.add_operator(session, "tanaka", PASSWORD, now=now())

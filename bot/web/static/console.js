@@ -55,6 +55,11 @@
     return el("span", { className: `badge badge-${kind}`, text });
   }
 
+  // A task the shop got wrong (damaged, wrong, missing) is marked 優先.
+  function priorityBadge(priority) {
+    return priority === "high" ? [" ", el("span", { className: "badge badge-priority", text: "優先" })] : [];
+  }
+
   function fact(term, value) {
     return el("div", {}, [el("dt", { text: term }), el("dd", {}, [].concat(value))]);
   }
@@ -195,7 +200,7 @@
       return el("tr", { "data-id": h.id, className: known.has(h.id) ? null : "is-new" }, [
         el("td", {}, [link]),
         el("td", {}, [statusBadge(h.status)]),
-        el("td", { text: label("reasons", h.reason) }),
+        el("td", {}, [label("reasons", h.reason)].concat(priorityBadge(h.priority))),
         el("td", { className: "col-wait" }),
         el("td", { className: "col-order" }, h.order_id ? [h.order_id, " ", verifiedBadge(h.verified)] : ["—"]),
         el("td", {
@@ -364,7 +369,8 @@
       byId("summary").replaceChildren(
         fact("受付番号", `#${h.id}`),
         fact("状態", label("statuses", h.status)),
-        fact("理由", label("reasons", h.reason)),
+        fact("理由", [label("reasons", h.reason)].concat(priorityBadge(h.priority))),
+        fact("依頼内容", el("span", { className: "message-text", text: h.details || "—" })),
         fact("受付時刻", timeNode(h.created_at)),
         fact("待ち時間", el("span", { id: "summary-wait" })),
         fact("担当者", h.operator || "—"),
