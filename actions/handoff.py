@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import ShopAction, pending_offer, proof_of, say, services, session, text_slot
-from bot import handoff
+from bot import handoff, messages
 from bot.handoff import HandoffQueue
 from bot.identifiers import canonical_order_id
 from bot.relay import handoff_notice
@@ -64,6 +64,9 @@ def queue_handoff(
             queue = HandoffQueue(db, timezone=shop.timezone, clock=lambda: moment)
             existing = queue.open_for(tracker.sender_id)
             if existing is not None:
+                if not handoff.pauses_bot(existing) and reason in handoff.PAUSING_REASONS:
+                    # a task is open: the operator who takes it sees that a chat is wanted
+                    queue.add_details(existing["id"], messages.render("task_wants_a_person"))
                 say(dispatcher, "handoff_existing", handoff_id=existing["id"])
                 return [SlotSet("human_offer", None)]
             record = queue.create(
