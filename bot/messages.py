@@ -31,9 +31,20 @@ def yen(value: int) -> str:
 
 @functools.lru_cache(maxsize=1)
 def catalogue() -> dict:
-    """The whole message file: templates, status and payment names, topics."""
+    """The whole message file: templates, status and payment names, topics.
+
+    An area may keep its templates in a block of its own (``product_templates``) at the end
+    of the file, where edits of other areas do not collide with it; they are merged into
+    ``templates`` and work like the others.
+    """
     with TEMPLATES.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        data = yaml.safe_load(handle)
+    for block in [key for key in data if key.endswith("_templates")]:
+        clash = data["templates"].keys() & data[block].keys()
+        if clash:
+            raise ValueError(f"{TEMPLATES.name}: {block} repeats templates {sorted(clash)}")
+        data["templates"].update(data[block])
+    return data
 
 
 @functools.lru_cache(maxsize=1)

@@ -197,7 +197,7 @@ def upsert_products(session: Session, products: Sequence[dict]) -> list[str]:
 
 # --- finding products in a customer's words ---------------------------------------------
 
-_SKU_TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z0-9]+(?:[-_.][A-Z0-9]+)*(?![A-Z0-9])")
+SKU_TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z0-9]+(?:[-_.][A-Z0-9]+)*(?![A-Z0-9])")
 _DASH_BETWEEN = re.compile(rf"(?<=[A-Z0-9])[{re.escape(DASHES)}](?=[A-Z0-9])")
 _SPACES = re.compile(r"\s+")
 # Character classes of a name's runs: a "distinctive part" is one run (トートバッグ, 帆布),
@@ -207,12 +207,14 @@ _KATAKANA = re.compile(r"[\u30a0-\u30ffー]")
 _LATIN = re.compile(r"[a-z0-9]")
 
 
-def _sku_text(text: str) -> str:
+def sku_text(text: str) -> str:
+    """``ｔｓ－０１ー m`` -> ``TS-01ー M``: half-width, upper case, hyphens between letters."""
     upper = unicodedata.normalize("NFKC", text).upper()
     return _DASH_BETWEEN.sub("-", upper)
 
 
-def _name_key(text: str) -> str:
+def name_key(text: str) -> str:
+    """A name as compared: half-width, lower case, no spaces."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -261,7 +263,7 @@ def name_parts(name: str) -> _NameParts:
     for index, word in enumerate(words):
         target = core if index == 0 else extra
         target.update(_runs(word))
-        if len(word) >= 2:
+        if len(word) >= 2 or index:  # 白 alone tells 「Tシャツ 白」 from 「Tシャツ 墨黒」
             target.add(word)
     return _NameParts(frozenset(core), frozenset(extra - core))
 
@@ -270,7 +272,7 @@ def _sku_hits(products: Sequence[dict], text: str) -> list[dict]:
     by_sku = {p["sku"]: p for p in products}
     by_plain = {p["sku"].replace("-", ""): p for p in products}
     hits: list[dict] = []
-    for token in _SKU_TOKEN.findall(_sku_text(text)):
+    for token in SKU_TOKEN.findall(sku_text(text)):
         product = by_sku.get(token) or by_plain.get(token)
         if product is None:
             product = next((by_sku[s] for s in _prefixes(token) if s in by_sku), None)
@@ -285,8 +287,16 @@ def _sku_hits(products: Sequence[dict], text: str) -> list[dict]:
     return hits
 
 
+_SKU_LIKE = re.compile(r"(?<![A-Z0-9])[A-Z]{1,6}-[A-Z0-9-]*\d[A-Z0-9-]*(?![A-Z0-9])")
+
+
+def names_a_sku(text: str) -> bool:
+    """Whether the text holds something shaped like a product number (``ZZ-99``)."""
+    return bool(_SKU_LIKE.search(sku_text(text)))
+
+
 def _size_keys(product: dict) -> set[str]:
-    return {_sku_text(str(s.get("size", ""))) for s in product.get("sizes") or []}
+    return {sku_text(str(s.get("size", ""))) for s in product.get("sizes") or []}
 
 
 def match_products(products: Sequence[dict], text: str) -> list[dict]:
@@ -296,10 +306,10 @@ def match_products(products: Sequence[dict], text: str) -> list[dict]:
     hits = _sku_hits(products, text)
     if hits:
         return hits
-    key = _name_key(text)
-    named = [p for p in products if _name_key(p["name"]) and _name_key(p["name"]) in key]
+    key = name_key(text)
+    named = [p for p in products if name_key(p["name"]) and name_key(p["name"]) in key]
     if named:  # 「リネンシャツ ネイビー」 names that one, not also 「リネンシャツ」
-        names = [_name_key(p["name"]) for p in named]
+        names = [name_key(p["name"]) for p in named]
         return [
             p
             for p, n in zip(named, names, strict=True)

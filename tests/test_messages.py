@@ -89,6 +89,19 @@ PLAUSIBLE = {
     "until": dt.date(2027, 11, 25),
     "item": "電気ケトル",
     "names": "食品・肌着",
+    # product answers
+    "product": "オーガニックコットンTシャツ 白",
+    "sku": "TS-01",
+    "price": 3980,
+    "material": "綿100%（オーガニックコットン）",
+    "care": "洗濯機可（ネット使用）・乾燥機不可",
+    "size": "M",
+    "size_names": ["S", "M", "L"],
+    "sizes": [{"size": "M", "measurements": [{"label": "着丈", "value": 70}]}],
+    "state": "few",
+    "line": "Mサイズは在庫がございます（残りわずか）。",
+    "lines": ["Mサイズは在庫がございます（残りわずか）。", "Lサイズは売り切れです。"],
+    "sold_out": ["L"],
 }
 # Values that switch a template's branches; every template is rendered with each.
 FALSY = {"paid_at": None, "shipped_at": None, "delivered_at": None, "location": "",
@@ -96,6 +109,7 @@ FALSY = {"paid_at": None, "shipped_at": None, "delivered_at": None, "location": 
          "open_now": False, "delivered": False, "shop_fault": False, "last_day": None,
          "unused_only": False, "can_cancel": False, "since": None, "expected": None,
          "by_operator": False, "photo": None, "inside": False, "refund": "none"}  # fmt: skip
+FALSY |= {"care": "", "size_names": [], "sold_out": [], "months": 0}  # product answers
 
 
 def variables(name: str) -> set[str]:
