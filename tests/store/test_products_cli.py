@@ -12,7 +12,7 @@ import pytest
 
 from bot.db import dispose
 from tests.conftest import ROOT
-from tests.store.conftest import SHOP_NOW
+from tests.store.conftest import ORDER, SHOP_NOW
 from tests.store.test_products import CSV, MUG, TSHIRT, product
 
 
@@ -104,3 +104,20 @@ def test_load_demo_fills_an_empty_catalogue_once(bot, tmp_path):
     assert shown["sku"] == "KN-95"
     # a shop's own catalogue is never mixed with the demo's
     assert "デモ商品" not in bot("orders", "load-demo").stdout
+
+
+def test_load_demo_adds_the_catalogue_to_a_database_with_the_demo_orders(bot, tmp_path):
+    demo_orders = ROOT / "bot" / "demo" / "orders.json"
+    assert bot("orders", "import", str(demo_orders)).returncode == 0  # before the catalogue
+    result = bot("orders", "load-demo")
+    assert result.returncode == 0
+    assert "デモ注文は読み込みませんでした" in result.stdout
+    assert "デモ商品を読み込みました" in result.stdout
+
+
+def test_load_demo_adds_no_catalogue_to_a_shops_own_orders(bot, tmp_path):
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps({"orders": [ORDER]}, ensure_ascii=False), encoding="utf-8")
+    assert bot("orders", "import", str(path)).returncode == 0
+    assert "デモ商品" not in bot("orders", "load-demo").stdout
+    assert "0 件" in bot("products", "list").stdout
