@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -84,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="figures of the peer measured once, shown when --peer is not given "
         "(default: bot/nlu/peer_ginza.json)",
     )
+    nlu.add_argument(
+        "--record-peer",
+        action="store_true",
+        help="with --peer, write the peer's figures to --peer-recorded for later runs",
+    )
     nlu.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     nlu.add_argument(
         "--errors",
@@ -123,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from rasa.shared.exceptions import RasaException
 
-    from bot.nlu.evaluation import evaluate, format_report, load_recorded
+    from bot.nlu.evaluation import evaluate, format_report, load_recorded, recorded_figures
 
     for option, folds in (("--folds", args.folds), ("--stock-folds", args.stock_folds)):
         if folds is not None and (folds == 1 or folds < 0):
@@ -162,6 +168,12 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         print(f"\nfigures written to {args.json}")
+    if args.record_peer and args.peer is not None:
+        command = " ".join(["python -m bot", *sys.argv[1:]])
+        today = datetime.date.today().isoformat()
+        saved = recorded_figures(report, "ginza", command, today)
+        args.peer_recorded.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
+        print(f"the peer's figures written to {args.peer_recorded}")
     summary = ", ".join(
         f"{set_} {by_pipeline['ours'].macro_f1:.3f}" for set_, by_pipeline in report.heldout.items()
     )

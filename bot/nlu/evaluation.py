@@ -409,6 +409,24 @@ def _public(scores: Scores, blind: bool) -> dict:
     return figures
 
 
+def recorded_figures(report: Report, pipeline: str, command: str, date: str) -> dict:
+    """One pipeline's figures of this run, to be shown by later runs that skip it."""
+    figures = report.as_dict()
+    heldout = {}
+    for set_, by_pipeline in figures["heldout"].items():
+        if pipeline in by_pipeline:
+            scores = dict(by_pipeline[pipeline])
+            scores.pop("errors", None)
+            heldout[set_] = {pipeline: scores}
+    return {
+        "pipeline": pipeline,
+        "measured": {"date": date, "command": command},
+        "train_seconds": {pipeline: figures["train_seconds"][pipeline]},
+        "parse_ms": {pipeline: figures["parse_ms"][pipeline]},
+        "heldout": heldout,
+    }
+
+
 def load_recorded(path: Path) -> dict[str, dict]:
     """Figures of a pipeline measured once (``--json`` of its run plus a "measured" note)."""
     import json

@@ -72,3 +72,63 @@ def test_written_fold_files_load_back_with_their_entities(tmp_path):
     regexes = [{"name": "order_id", "pattern": "[A-Z]-\\d+"}]
     path = write_nlu_file(examples, regexes, tmp_path / "nlu.yml")
     assert load_examples(path) == examples
+
+
+def _report_with_a_blind_set():
+    from bot.nlu.evaluation import Report
+
+    old = [Example("送料は？", "faq/shipping_fee"), Example("はい", "affirm")]
+    wrong = [_prediction("faq/shipping_fee"), _prediction("deny")]
+    report = Report(blind={"chat"})
+    report.train_seconds["ours"] = 12.0
+    report.parse_ms["ours"] = {"p50": 9.0, "p95": 15.0, "max": 20.0}
+    report.heldout["chat"] = {"ours": scores_of(old, wrong, [1.0, 2.0])}
+    report.heldout["old"] = {"ours": scores_of(old, wrong, [1.0, 2.0])}
+    return report
+
+
+def test_blind_sets_show_scores_but_never_sentences_or_confusions():
+    from bot.nlu.evaluation import format_report
+
+    report = _report_with_a_blind_set()
+    text = format_report(report)
+    assert "held-out chat: macro-F1" in text
+    assert "top confusions (old, ours)" in text
+    assert "top confusions (chat" not in text
+    saved = report.as_dict()["heldout"]
+    assert "errors" not in saved["chat"]["ours"] and "confusions" not in saved["chat"]["ours"]
+    assert saved["old"]["ours"]["errors"]
+
+
+def test_a_recorded_peer_is_shown_with_its_date_and_command(tmp_path):
+    import json
+
+    from bot.nlu.evaluation import format_report, load_recorded, recorded_figures
+
+    measured = _report_with_a_blind_set()
+    measured.train_seconds["ginza"] = 900.0
+    measured.parse_ms["ginza"] = {"p50": 30.0, "p95": 40.0, "max": 50.0}
+    for by_pipeline in measured.heldout.values():
+        by_pipeline["ginza"] = by_pipeline["ours"]
+    path = tmp_path / "peer.json"
+    saved = recorded_figures(measured, "ginza", "python -m bot eval nlu --peer x.yml", "2026-12-02")
+    path.write_text(json.dumps(saved))
+    assert "errors" not in json.dumps(saved)
+
+    report = _report_with_a_blind_set()
+    report.recorded = load_recorded(path)
+    text = format_report(report)
+    assert "ginza*" in text
+    assert "recorded on 2026-12-02 with `python -m bot eval nlu --peer x.yml`" in text
+    assert "900" in text and "30.0" in text
+
+
+def test_heldout_sentences_also_in_the_training_data_are_scored_apart():
+    from bot.nlu.evaluation import sentence_key, with_unseen_share
+
+    examples = [Example("はい！", "affirm"), Example("送料は？", "faq/shipping_fee")]
+    predictions = [_prediction("affirm"), _prediction("affirm")]
+    scores = scores_of(examples, predictions, [1.0, 1.0])
+    scores = with_unseen_share(scores, examples, predictions, {sentence_key("はい")})
+    assert scores.in_training == 1
+    assert scores.unseen_macro_f1 == 0.0  # the one unseen sentence was wrong
