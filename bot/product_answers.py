@@ -239,7 +239,8 @@ def _goes_beyond(text: str, product: dict) -> bool:
     """Whether a message with no question kind asks something besides naming the product."""
     rest = SKU_TOKEN.sub(" ", sku_text(text)).casefold()
     parts = name_parts(product["name"])
-    for part in sorted({name_key(product["name"]), *parts.core, *parts.extra}, key=len)[::-1]:
+    every = {name_key(product["name"]), *parts.core, *parts.tails, *parts.extra}
+    for part in sorted(every, key=len, reverse=True):
         rest = rest.replace(part, " ")
     return len(_FILLER.sub("", rest)) >= 2
 

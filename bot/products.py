@@ -228,8 +228,28 @@ def _class(char: str) -> str:
     return "other"
 
 
-def _runs(word: str) -> list[str]:
-    """``tシャツ`` -> ``["tシャツ"]``, ``帆布トートバッグ`` -> ``["帆布", "トートバッグ"]``."""
+_NO_WORD_START = set("ーッャュョァィゥェォヮ")
+
+
+def _tails(run: str) -> list[str]:
+    """The shorter words a katakana run begins or ends with, of 3 characters or more:
+    ``カトラリーセット`` -> ``カトラリー``, ``セット`` ..., ``トートバッグ`` -> ``トート``,
+    ``バッグ`` ...; never cut before ``ー`` or a small kana."""
+    starts = [
+        run[:i]
+        for i in range(3, len(run))
+        if run[i] not in _NO_WORD_START and run[i - 1] not in _NO_WORD_START - {"ー"}
+    ]
+    ends = [run[i:] for i in range(1, len(run) - 2) if run[i] not in _NO_WORD_START]
+    return starts + ends
+
+
+def _runs(word: str) -> tuple[list[str], list[str]]:
+    """The parts of one word of a name and their tails.
+
+    ``tシャツ`` -> ``["tシャツ"]`` (tail ``シャツ``), ``帆布トートバッグ`` -> ``["帆布",
+    "トートバッグ"]`` (tails ``トバッグ``, ``バッグ``).
+    """
     runs: list[tuple[str, str]] = []
     for char in word:
         kind = _class(char)
@@ -237,21 +257,25 @@ def _runs(word: str) -> list[str]:
             runs[-1] = (kind, runs[-1][1] + char)
         else:
             runs.append((kind, char))
-    parts = []
+    parts, tails = [], []
     for index, (kind, run) in enumerate(runs):
         if kind == "latin" and index + 1 < len(runs) and runs[index + 1][0] == "kana":
             continue  # joined with the katakana after it
-        if kind == "kana" and index and runs[index - 1][0] == "latin":
-            run = runs[index - 1][1] + run
+        if kind == "kana":
+            tails.extend(_tails(run))
+            if index and runs[index - 1][0] == "latin":
+                tails.append(run)
+                run = runs[index - 1][1] + run
         long_enough = {"kanji": 2, "kana": 3, "latin": 3}.get(kind)
         if long_enough and len(run) >= long_enough:
             parts.append(run)
-    return parts
+    return parts, tails
 
 
 @dataclass(frozen=True)
 class _NameParts:
     core: frozenset[str]  # from the first word: オーガニックコットンtシャツ, tシャツ ...
+    tails: frozenset[str]  # what its katakana ends in: コットン, シャツ ... (weaker)
     extra: frozenset[str]  # from the other words (colour, size): 白, 墨黒, 350ml ...
 
 
@@ -259,13 +283,18 @@ def name_parts(name: str) -> _NameParts:
     """The parts of a product name a customer may use alone for it."""
     words = unicodedata.normalize("NFKC", name).casefold().split()
     core: set[str] = set()
+    tails: set[str] = set()
     extra: set[str] = set()
     for index, word in enumerate(words):
-        target = core if index == 0 else extra
-        target.update(_runs(word))
+        parts, word_tails = _runs(word)
+        if index == 0:
+            core.update(parts)
+            tails.update(word_tails)
+        else:
+            extra.update(parts)
         if len(word) >= 2 or index:  # 白 alone tells 「Tシャツ 白」 from 「Tシャツ 墨黒」
-            target.add(word)
-    return _NameParts(frozenset(core), frozenset(extra - core))
+            (core if index == 0 else extra).add(word)
+    return _NameParts(frozenset(core), frozenset(tails - core), frozenset(extra - core))
 
 
 def _sku_hits(products: Sequence[dict], text: str) -> list[dict]:
@@ -319,8 +348,10 @@ def match_products(products: Sequence[dict], text: str) -> list[dict]:
     for product in products:
         parts = name_parts(product["name"])
         core = sum(part in key for part in parts.core)
-        if core:
-            scored.append((core + sum(part in key for part in parts.extra), product))
+        tails = sum(part in key for part in parts.tails)
+        if core or tails:  # a colour or size alone names nothing
+            extra = sum(part in key for part in parts.extra)
+            scored.append((2 * core + tails + 2 * extra, product))
     if not scored:
         return []
     best = max(score for score, _ in scored)

@@ -324,6 +324,9 @@ def test_product_for_an_order_item(catalogue, item_sku, expected):
         ("見本トートバッグの素材は何ですか？", ["SMP-TOTE-02"]),
         ("トートバッグの大きさ", ["SMP-TOTE-02", "TB-30"]),
         ("白磁のマグカップ", ["MG-41"]),
+        ("トートの大きさ", ["SMP-TOTE-02", "TB-30"]),  # what a word begins with ...
+        ("マグの大きさ", []),  # ... of 3 characters or more
+        ("リネンのシャツ", ["LS-10", "LS-11"]),  # ... and ends with
         ("生成りのものはありますか", []),  # a colour alone names nothing
         ("注文 A-100234 の件", []),
         ("", []),
