@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     nlu.add_argument("--no-stock", action="store_true", help="skip Rasa's stock pipeline")
     nlu.add_argument(
+        "--no-ours", action="store_true", help="skip this project's pipeline (to time a peer)"
+    )
+    nlu.add_argument(
         "--peer",
         type=_existing_file,
         metavar="CONFIG",
@@ -148,6 +151,7 @@ def _eval_nlu(args: argparse.Namespace) -> int:
             with_stock=not args.no_stock,
             stock_folds=args.stock_folds,
             peer_config=args.peer,
+            with_ours=not args.no_ours,
             progress=lambda line: print(line, flush=True),
         )
     except RasaException as exc:  # malformed training data, config or domain
@@ -174,16 +178,22 @@ def _eval_nlu(args: argparse.Namespace) -> int:
         saved = recorded_figures(report, "ginza", command, today)
         args.peer_recorded.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n")
         print(f"the peer's figures written to {args.peer_recorded}")
-    summary = ", ".join(
-        f"{set_} {by_pipeline['ours'].macro_f1:.3f}" for set_, by_pipeline in report.heldout.items()
-    )
-    cv = f", {args.folds}-fold CV {report.cv['ours'].macro_f1:.3f}" if "ours" in report.cv else ""
-    first = next(iter(report.heldout.values()))["ours"]
-    print(
-        f"\nsummary (ours): held-out macro-F1 {summary}{cv}; "
-        f"order_id F1 {first.entity_f1.get('order_id', 0):.3f}, "
-        f"parse p50 {report.parse_ms['ours']['p50']:.1f} ms"
-    )
+    if "ours" in report.parse_ms:
+        summary = ", ".join(
+            f"{set_} {by_pipeline['ours'].macro_f1:.3f}"
+            for set_, by_pipeline in report.heldout.items()
+        )
+        cv = (
+            f", {args.folds}-fold CV {report.cv['ours'].macro_f1:.3f}"
+            if "ours" in report.cv
+            else ""
+        )
+        first = next(iter(report.heldout.values()))["ours"]
+        print(
+            f"\nsummary (ours): held-out macro-F1 {summary}{cv}; "
+            f"order_id F1 {first.entity_f1.get('order_id', 0):.3f}, "
+            f"parse p50 {report.parse_ms['ours']['p50']:.1f} ms"
+        )
     return 0
 
 

@@ -446,6 +446,7 @@ def evaluate(
     stock_folds: int | None = None,
     peer_config: Path | None = None,
     peer_name: str = "ginza",
+    with_ours: bool = True,
 ) -> Report:
     """Train on ``data``, score every ``heldout`` file and a k-fold CV, per pipeline.
 
@@ -466,7 +467,7 @@ def evaluate(
     )
     with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
         work = Path(tmp)
-        pipelines = {"ours": (config, folds)}
+        pipelines = {"ours": (config, folds)} if with_ours else {}
         if with_stock:
             pipelines["stock"] = (stock_config(work), folds if stock_folds is None else stock_folds)
         if peer_config is not None:
