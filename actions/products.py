@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import ShopAction, latest_text, offer_human, services, session, text_slot
 from bot import product_answers, products
+from bot.product_text import names_a_sku
 from bot.settings import now
 
 REASON = "product_question"
@@ -34,7 +35,7 @@ def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[d
     with session() as db:
         found = products.find_in_text(db, text)
         # 「ZZ-99 の在庫は？」: a product number we do not know is not the remembered product
-        if not found and remembered and not products.names_a_sku(text):
+        if not found and remembered and not names_a_sku(text):
             product = products.find_product(db, remembered)
             found = [product] if product else []
     shop = services().settings

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.messages import catalogue, render
-from bot.products import SKU_TOKEN, name_key, name_parts, sku_text
+from bot.product_text import SKU_TOKEN, name_key, name_parts, sku_text
 from bot.settings import OrderRules
 
 LOW_STOCK = 3  # 「残りわずか」 at this many or fewer
