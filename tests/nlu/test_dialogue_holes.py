@@ -43,6 +43,18 @@ CASES = [
     # a follow-up on this order's delivery date, and the general question
     ("明日中には届きますか", {"order_status", "faq/delivery_time"}),
     ("通常は何日ほどで届きますか", {"faq/delivery_time"}),
+    # product questions the product flow answers (one was read as faq/shipping_fee)
+    ("この綿のシャツ、洗うと縮みますか", {"product_question"}),
+    ("黒のMは在庫ありますか", {"product_question"}),
+    ("再入荷の時期はいつ頃ですか", {"product_question"}),
+    ("Lの着丈は何cmですか", {"product_question"}),
+    ("このブランケットはおうちの洗濯機で洗えますか", {"product_question"}),
+    # bare answers to the flows' yes/no questions
+    ("はい、お願いいたします", {"affirm"}),
+    ("いいえ、やめておきます", {"deny"}),
+    # on arrival vs after use
+    ("A-300122 届いたお皿が割れていました", {"report_problem"}),
+    ("B-220019 一年使ったら壊れたので保証で直してほしい", {"repair_request"}),
 ]
 
 
