@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
 from rasa_sdk.events import SlotSet, UserUttered
 from sqlalchemy.exc import OperationalError
 
