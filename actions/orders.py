@@ -27,7 +27,8 @@ from actions.common import (
     session,
     text_slot,
 )
-from bot import orders, status
+from actions.products import answer_product
+from bot import orders, products, status
 from bot.identifiers import canonical_order_id, find_identifiers
 from bot.messages import topic_name
 from bot.settings import now
@@ -116,6 +117,16 @@ def _list_others(dispatcher: CollectingDispatcher, order: dict, others: list[dic
     say(dispatcher, "other_orders", buttons=buttons, count=len(others))
 
 
+def names_a_product(tracker: Tracker) -> bool:
+    """A bare number or name read as ``inform`` that is a product of the catalogue, with no
+    order number, e-mail or phone in the message."""
+    text = latest_text(tracker)
+    if latest_intent(tracker) != "inform" or find_identifiers(text):
+        return False
+    with session() as db:
+        return bool(products.find_in_text(db, text))
+
+
 def _previous_action(tracker: Tracker) -> str | None:
     """The action that ran just before this one in this turn (None after the user spoke)."""
     for event in reversed(tracker.events):
@@ -133,6 +144,8 @@ class ActionAnswerOrder(ShopAction):
     def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        if names_a_product(tracker):  # 「商品番号は SMP-TOTE-02 です。」: no order, no check
+            return answer_product(dispatcher, tracker)
         asked = asked_topic(tracker)
         if asked == "cancel_order":  # 「はい、キャンセルしてください」 after the question
             confirmed = order_flows.confirm(dispatcher, tracker)

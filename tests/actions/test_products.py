@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.orders import ActionAnswerOrder
 from actions.products import ActionAnswerProduct, answer_product
 from bot import db, demo, importer
 from bot.handoff import Handoff
@@ -123,3 +124,13 @@ def test_an_order_number_in_a_product_question_shows_nothing_of_the_order(domain
     assert "在庫" in said
     leaked = {fact for fact in facts(order) if fact in said}
     assert not leaked - {"オーガニックコットンTシャツ 白"}, leaked  # the catalogue's own name
+
+
+def test_a_product_number_read_as_inform_is_answered_without_a_check(domain):
+    tracker = make_tracker({"product_sku": None}, "商品番号は SMP-TOTE-02 です。", "inform")
+    events, messages = run(ActionAnswerOrder(), tracker, domain)
+    said = texts(messages)
+    assert "見本トートバッグ" in said and "verify_form" not in str(events)
+    order_tracker = make_tracker({}, "A-100234です", "inform", entities={"order_id": "A-100234"})
+    events, _ = run(ActionAnswerOrder(), order_tracker, domain)
+    assert any(e.get("name") == "verify_form" for e in events)  # an order number: the check
