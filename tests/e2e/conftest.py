@@ -13,9 +13,10 @@ import uuid
 import pytest
 import requests
 
-from bot import db, importer
+from bot import db, demo, importer
 from bot.fake_tracking import FakeTrackingServer, trackings_from_orders
 from bot.processes import start_bot
+from bot.product_import import PRODUCTS
 from bot.settings import load_settings, now
 from tests.conftest import ROOT
 
@@ -30,6 +31,10 @@ def e2e_env(tmp_path_factory, monkeypatch_session):
     monkeypatch_session.setenv("SHOP_NOW", SHOP_NOW)
     db.upgrade(url)
     report = importer.import_file(DEMO_ORDERS, url=url)
+    assert not report.errors
+    with db.session_scope(url) as session:  # the catalogue, for product questions
+        records = demo.demo_products(demo.WRITTEN_FOR)
+        report = importer.import_records(session, records, source="test", kind=PRODUCTS)
     assert not report.errors
     orders = json.loads(DEMO_ORDERS.read_text(encoding="utf-8"))["orders"]
     settings = load_settings()
