@@ -296,8 +296,7 @@ def _decide_return(dispatcher, tracker, order, reason: str, fault: Fault) -> lis
             return offer_human_text(dispatcher, text, "return_request")
         dispatcher.utter_message(text=text)
         return []
-    if fault is Fault.SHOP:
-        say(dispatcher, "problem_apology")
+    # return_accepted opens with the apology when it is the shop's fault: said once
     dispatcher.utter_message(text=order_answers.return_accepted(order, decision, shop))
     priority = "high" if fault is Fault.SHOP else "normal"
     queue_task(dispatcher, tracker, "return_request", order["order_id"], reason, priority=priority)

@@ -361,6 +361,7 @@ def test_a_return_of_a_damaged_item_is_on_the_shop_with_an_apology(bot_url, e2e_
     assert "返品の理由" in asked
     answer = text_of(chat.say("届いたときから壊れていました"))
     assert answer.index("申し訳ございません") < answer.index("返品を受け付けました")
+    assert answer.count("申し訳") == 1  # one apology, not two in a row
     assert "返送料は当店が負担" in answer and "お客様のご負担" not in answer
     (task,) = tasks_of(url, chat)
     assert task["reason"] == "return_request" and task["priority"] == "high"
