@@ -161,3 +161,12 @@ def test_a_new_session_forgets_the_verification(bot_url):
     chat.say("/session_start")  # what Rasa does after an hour of silence
     again = text_of(chat.say("送り状番号は？"))
     assert SHO["tracking"] not in again and "注文番号" in again
+
+
+def test_a_product_question_is_answered_from_the_catalogue_without_a_check(bot_url):
+    chat = Conversation(bot_url)
+    said = text_of(chat.say("オーガニックコットンTシャツ 白の素材を教えてください"))
+    assert "綿100%" in said
+    assert "注文番号" not in said  # no verification for a product
+    stock = text_of(chat.say("Lサイズの在庫はありますか？"))  # the same product, remembered
+    assert "TS-01" in stock and "売り切れ" in stock and "12月10日ごろ入荷予定" in stock
