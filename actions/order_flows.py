@@ -280,6 +280,10 @@ def _categories(order: dict) -> tuple[frozenset[str], list[dict]]:
 
 def _return(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
     fault = policy.return_fault(text)
+    if fault is None and order["status"] != "delivered":
+        # not delivered yet, cancelled or returned: refused whatever the reason, so the
+        # customer is told at once instead of being asked for a reason first
+        return _decide_return(dispatcher, tracker, order, text, Fault.CUSTOMER)
     if fault is None:
         return _ask_details("return_request", order["order_id"])
     return _decide_return(dispatcher, tracker, order, text, fault)

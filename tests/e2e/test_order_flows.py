@@ -368,6 +368,19 @@ def test_a_return_of_a_damaged_item_is_on_the_shop_with_an_apology(bot_url, e2e_
     assert "壊れて" in task["details"]
 
 
+@pytest.mark.parametrize(
+    ("order_id", "expected"),
+    [("F-300007", "まだお届け前です"), ("F-300011", "返品の対象ではございません")],
+)
+def test_a_return_that_cannot_be_is_refused_without_asking_the_reason(
+    bot_url, e2e_env, order_id, expected
+):
+    url = e2e_env["DATABASE_URL"]
+    chat, answer = verified_chat(bot_url, "返品したいです", order_id)
+    assert expected in answer and "返品の理由" not in answer
+    assert tasks_of(url, chat) == []
+
+
 # --- refunds, problems, repairs -------------------------------------------------------
 
 
