@@ -336,6 +336,10 @@ def _problem(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
 
 def _repair(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
     shop = services().settings
+    if order["status"] in policy.CLOSED_STATUSES:  # nothing of it is with the customer
+        status_name = messages.status_name(order["status"])
+        say(dispatcher, "repair_closed", order_id=order["order_id"], status_name=status_name)
+        return []
     _categories_found, found = _categories(order)
     product = found[0] if found else None
     items = order.get("items") or []

@@ -425,6 +425,14 @@ def test_a_repair_outside_the_warranty_says_so_and_is_queued(bot_url, e2e_env):
     assert task["reason"] == "repair_request" and "保証期間外" in task["details"]
 
 
+def test_a_repair_of_a_cancelled_order_is_no_repair_and_queues_nothing(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300011"
+    chat, answer = verified_chat(bot_url, "修理をお願いしたいです", order_id)
+    assert "【キャンセル済み】" in answer and "対象となる商品がございません" in answer
+    assert "お届け前" not in answer and "受付番号" not in answer
+    assert tasks_of(url, chat) == []
+
+
 # --- before verification ----------------------------------------------------------------
 
 
