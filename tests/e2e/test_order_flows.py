@@ -410,7 +410,8 @@ def test_a_crushed_box_is_apologised_for_first_and_queued_high(bot_url, e2e_env)
 def test_a_repair_inside_the_warranty_says_so_and_is_queued(bot_url, e2e_env):
     url, order_id = e2e_env["DATABASE_URL"], "F-300013"
     chat, answer = verified_chat(bot_url, "故障したので修理をお願いしたいです", order_id)
-    assert "保証期間（12か月・5月10日" in answer and "内です" in answer
+    assert "2026年5月10日" in answer and "保証期間（12か月・2027年5月10日" in answer
+    assert "内です" in answer
     assert "無償" in answer and "修理のご依頼として受け付けました" in answer
     (task,) = tasks_of(url, chat)
     assert task["reason"] == "repair_request" and task["order_id"] == order_id
@@ -420,7 +421,8 @@ def test_a_repair_inside_the_warranty_says_so_and_is_queued(bot_url, e2e_env):
 def test_a_repair_outside_the_warranty_says_so_and_is_queued(bot_url, e2e_env):
     url, order_id = e2e_env["DATABASE_URL"], "F-300014"
     chat, answer = verified_chat(bot_url, "壊れてしまったので修理してほしい", order_id)
-    assert "9月1日" in answer and "過ぎている" in answer and "有償" in answer
+    assert "2025年9月1日" in answer and "12か月・2026年9月1日" in answer  # years apart
+    assert "過ぎている" in answer and "有償" in answer
     (task,) = tasks_of(url, chat)
     assert task["reason"] == "repair_request" and "保証期間外" in task["details"]
 
