@@ -248,6 +248,17 @@ def _goes_beyond(text: str, product: dict) -> bool:
 # --- the reply ----------------------------------------------------------------------------
 
 
+def shown_name(product: dict, text: str) -> str:
+    """The product's name as the answer says it: whole when the customer wrote it whole,
+    else its first word (「見本トートバッグ」), always with the SKU beside it. A catalogue name
+    is often an order's item name word for word, and an answer to someone not verified must
+    not read like a list of what was ordered."""
+    name = product["name"]
+    if name_key(name) in name_key(text):
+        return name
+    return unicodedata.normalize("NFKC", name).split()[0] if name.split() else name
+
+
 def answer(
     text: str,
     products: Sequence[dict],
@@ -264,7 +275,8 @@ def answer(
         return ProductAnswer(offer="not_found")
     if len(products) > 1:
         return _choose(text, products)
-    [product] = products
+    [found] = products
+    product = {**found, "name": shown_name(found, text)}
     kinds = question_kinds(text)
     sku, name = product["sku"], product["name"]
     missing = _missing_size(text, product) if {"size", "stock", "restock"} & set(kinds) else None
@@ -278,7 +290,7 @@ def answer(
         )
         return ProductAnswer(text=said, sku=sku)
     if kinds == ["general"]:
-        more = _goes_beyond(text, product)
+        more = _goes_beyond(text, found)
         return ProductAnswer(text=_summary(product, today), sku=sku, offer="more" if more else None)
     size = asked_size(text, product)
     parts, unknown = [], []
@@ -317,7 +329,7 @@ def _choose(text: str, products: Sequence[dict]) -> ProductAnswer:
     topic = "・".join(topic_name(kind) for kind in kinds)
     buttons = [
         {
-            "title": product["name"],
+            "title": f"{shown_name(product, text)}（{product['sku']}）",
             "payload": render("product_choice_payload", sku=product["sku"], topic=topic),
         }
         for product in products[:MAX_CHOICES]

@@ -53,7 +53,7 @@ def test_answers_the_material_from_the_catalogue_and_remembers_the_product(domai
 def test_the_remembered_product_answers_the_next_question(domain):
     events, messages = ask(domain, "在庫はありますか？", product_sku="TS-01")
     said = texts(messages)
-    assert "オーガニックコットンTシャツ 白（TS-01）" in said
+    assert "オーガニックコットンTシャツ（TS-01）" in said
     assert "Mサイズは在庫がございます（残りわずか）" in said
     assert "Lサイズは売り切れです" in said
     assert "12月10日ごろ入荷予定です（予定のため前後する場合がございます）" in said
@@ -78,8 +78,8 @@ def test_several_candidates_ask_which(domain):
     payloads = [b["payload"] for b in message["buttons"]]
     assert payloads == ["SMP-TOTE-02 の素材について", "TB-30 の素材について"]
     assert [b["title"] for b in message["buttons"]] == [
-        "見本トートバッグ 生成り",
-        "帆布トートバッグ 生成り",
+        "見本トートバッグ（SMP-TOTE-02）",
+        "帆布トートバッグ（TB-30）",
     ]
     assert "product_sku" not in slot_events(events)
     # the click answers at once
