@@ -168,15 +168,27 @@ def _cancel(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
 
 
 def confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
-    """The customer said yes to the question of the bot's last turn; None when none was asked."""
+    """The customer said yes to the question of the bot's last turn; None when none was
+    asked, or when the message is about another order than the question."""
     asked = pending(tracker, "pending_action")
     if asked is None:
         return None
     topic, order_id = asked
+    named = _named_order(tracker)
+    if named is not None and orders.lookup_key(named) != orders.lookup_key(order_id):
+        return None  # 「A-2 もキャンセルしたい」 is a new request, no yes to the question on A-1
     proof = proof_of(tracker)
     if topic != "cancel_order" or proof is None or not proof.covers(order_id):
         return None
     return [SlotSet("pending_action", None), *_do_cancel(dispatcher, tracker, order_id)]
+
+
+def _named_order(tracker: Tracker) -> str | None:
+    """The order number written in the latest message, if any."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "order_id" and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
 
 
 def decline(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:

@@ -35,9 +35,12 @@ def _order(
     shipment: dict | None = None,
     refunded_at: str | None = None,
     item: str = "フローテスト用コットンシャツ M",
+    customer: int | None = None,
 ) -> dict:
-    """An order of its own customer: F-3000NN, fNN@flows.example.jp, 080-3000-00NN."""
+    """An order of its own customer: F-3000NN, fNN@flows.example.jp, 080-3000-00NN (or of
+    the customer of order ``customer``)."""
     order_id = f"F-3000{number:02d}"
+    number, own = (customer or number), number
     paid_at = PLACED if payment in ("paid", "refunded") else None
     return {
         "order_id": order_id,
@@ -54,7 +57,7 @@ def _order(
             **({"refunded_at": refunded_at} if refunded_at else {}),
         },
         "status": status,
-        "items": [{"sku": f"FT-{number:02d}-M", "name": item, "quantity": 1, "price": 4980}],
+        "items": [{"sku": f"FT-{own:02d}-M", "name": item, "quantity": 1, "price": 4980}],
         "shipping_address": {
             "postal_code": "530-0001",
             "prefecture": "大阪府",
@@ -105,6 +108,9 @@ ORDERS = {
         _order(13, "delivered", shipment=_delivered(13, "2026-05-10")),  # warranty to 2027-05
         _order(14, "delivered", shipment=_delivered(14, "2025-09-01")),  # warranty ended
         _order(15, "preparing"),  # cancel, one message with everything
+        _order(16, "preparing"),  # cancel, then 「やっぱりキャンセルしません」
+        _order(17, "preparing"),  # cancel asked, then the customer names their other order
+        _order(18, "paid", customer=17, item="フローテスト用リネンパンツ L"),
     ]
 }
 
@@ -255,6 +261,20 @@ def test_cancel_then_no_keeps_the_order(bot_url, e2e_env):
     assert show(url, order_id)["status"] == "preparing"
     assert "cancelled" not in [h["status"] for h in history(url, order_id)]
     assert tasks_of(url, chat) == []
+
+
+def test_naming_another_order_after_the_question_is_no_yes_to_it(bot_url, e2e_env):
+    url, asked, other = e2e_env["DATABASE_URL"], "F-300017", "F-300018"
+    chat, question = verified_chat(bot_url, "注文をキャンセルしたいです", asked)
+    assert f"ご注文 {asked} をキャンセルしてよろしいですか" in question
+    second = text_of(chat.say(f"{other} もキャンセルしたい"))
+    assert "キャンセルいたしました" not in second
+    assert show(url, asked)["status"] == "preparing"
+    assert f"ご注文 {other} をキャンセルしてよろしいですか" in second  # same customer's
+    done = text_of(chat.say("はい"))
+    assert f"ご注文 {other} をキャンセルいたしました" in done
+    assert show(url, other)["status"] == "cancelled"
+    assert show(url, asked)["status"] == "preparing"
 
 
 def test_cancel_a_ready_to_ship_order_is_refused_with_the_return_path(bot_url, e2e_env):
