@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -61,6 +62,13 @@ WARRANTY_ONLY = re.compile(r"保証(期間|書)?(は|って|の期間|内|あり
 WANTS_REPAIR = re.compile(r"修理|直し|直せ|なおし|なおせ|交換|見て(もら|ほし)|点検")
 
 DETAILS_LIMIT = 500
+
+# A cancel cannot be undone: an answer to its question that says no in any words keeps the
+# order, though the NLU reads 「やっぱりキャンセルしません」 as cancel_order (取りやめ is a yes).
+SAYS_NO = re.compile(
+    r"いいえ|いえ、|しない|しません|しなくて|せず|さない|(?<!取り)やめ|(?<!取り)止め|結構|けっこう|"
+    r"不要|待って|まって|保留|考え(直|なお)"
+)
 
 
 def pending(tracker: Tracker, slot: str) -> tuple[str, str] | None:
@@ -168,8 +176,9 @@ def _cancel(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
 
 
 def confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
-    """The customer said yes to the question of the bot's last turn; None when none was
-    asked, or when the message is about another order than the question."""
+    """The customer answered the question of the bot's last turn with a yes (or, in words
+    that read as yes or as cancel_order, with a no); None when none was asked, or when the
+    message is about another order than the question."""
     asked = pending(tracker, "pending_action")
     if asked is None:
         return None
@@ -177,6 +186,8 @@ def confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str
     named = _named_order(tracker)
     if named is not None and orders.lookup_key(named) != orders.lookup_key(order_id):
         return None  # 「A-2 もキャンセルしたい」 is a new request, no yes to the question on A-1
+    if SAYS_NO.search(unicodedata.normalize("NFKC", latest_text(tracker))):
+        return decline(dispatcher, tracker)
     proof = proof_of(tracker)
     if topic != "cancel_order" or proof is None or not proof.covers(order_id):
         return None

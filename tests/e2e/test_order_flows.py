@@ -263,6 +263,16 @@ def test_cancel_then_no_keeps_the_order(bot_url, e2e_env):
     assert tasks_of(url, chat) == []
 
 
+def test_cancel_then_no_in_words_that_read_as_cancel_keeps_the_order(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300016"
+    chat, question = verified_chat(bot_url, "注文をキャンセルしたいです", order_id)
+    assert "キャンセルしてよろしいですか" in question
+    kept = text_of(chat.say("やっぱりキャンセルしません"))  # the NLU reads cancel_order
+    assert "キャンセルせず" in kept and "キャンセルいたしました" not in kept
+    assert show(url, order_id)["status"] == "preparing"
+    assert "cancelled" not in [h["status"] for h in history(url, order_id)]
+
+
 def test_naming_another_order_after_the_question_is_no_yes_to_it(bot_url, e2e_env):
     url, asked, other = e2e_env["DATABASE_URL"], "F-300017", "F-300018"
     chat, question = verified_chat(bot_url, "注文をキャンセルしたいです", asked)
