@@ -393,6 +393,7 @@ def test_a_return_of_a_damaged_item_is_on_the_shop_with_an_apology(bot_url, e2e_
     assert answer.index("申し訳ございません") < answer.index("返品を受け付けました")
     assert answer.count("申し訳") == 1  # one apology, not two in a row
     assert "返送料は当店が負担" in answer and "お客様のご負担" not in answer
+    assert "受付期限" not in answer  # the window limits the customer's reasons only
     (task,) = tasks_of(url, chat)
     assert task["reason"] == "return_request" and task["priority"] == "high"
     assert "壊れて" in task["details"]
@@ -409,6 +410,17 @@ def test_a_return_that_cannot_be_is_refused_without_asking_the_reason(
     chat, answer = verified_chat(bot_url, "返品したいです", order_id)
     assert expected in answer and "返品の理由" not in answer
     assert tasks_of(url, chat) == []
+
+
+def test_a_damaged_item_is_taken_back_after_the_window_without_a_past_deadline(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300009"  # window ended 11-18
+    chat, asked = verified_chat(bot_url, "返品したいです", order_id)
+    assert "返品の理由" in asked
+    answer = text_of(chat.say("届いたときから壊れていました"))
+    assert "返品を受け付けました" in answer and "返送料は当店が負担" in answer
+    assert "11月18日" not in answer and "受付期限" not in answer
+    (task,) = tasks_of(url, chat)
+    assert task["reason"] == "return_request" and task["priority"] == "high"
 
 
 # --- refunds, problems, repairs -------------------------------------------------------
