@@ -147,11 +147,18 @@ def _ask_details(topic: str, order_id: str) -> list[dict[str, Any]]:
 
 
 def run(
-    dispatcher: CollectingDispatcher, tracker: Tracker, order: dict, topic: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    order: dict,
+    topic: str,
+    *,
+    others: list[dict] = (),
 ) -> list[dict[str, Any]]:
+    """``others``: the customer's other proven orders, offered beside a cancel's question."""
     text = topic_text(tracker, topic)
+    if topic == "cancel_order":
+        return _cancel(dispatcher, tracker, order, text, others)
     flow = {
-        "cancel_order": _cancel,
         "change_order": _change_items,
         "change_delivery": _change_delivery,
         "return_request": _return,
@@ -162,15 +169,16 @@ def run(
     return flow(dispatcher, tracker, order, text)
 
 
-def _cancel(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
+def _cancel(dispatcher, tracker, order, text, others=()) -> list[dict[str, Any]]:
     shop = services().settings
     decision = policy.can_cancel(order, shop.rules)
     if not decision.allowed:
         dispatcher.utter_message(text=order_answers.cancel_refused(order, decision, shop))
         return [SlotSet("pending_action", None)]
+    cancellable = [o for o in others if policy.can_cancel(o, shop.rules).allowed]
     dispatcher.utter_message(
         text=order_answers.cancel_question(order, decision, shop, now(shop)),
-        buttons=order_answers.cancel_buttons(),
+        buttons=order_answers.cancel_buttons(cancellable),
     )
     return [SlotSet("pending_action", f"cancel_order:{order['order_id']}")]
 

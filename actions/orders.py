@@ -86,11 +86,16 @@ def answer_verified(
         say(dispatcher, "order_lookup_failed")
         return []
     others = [o for o in mine if proof.covers(o["order_id"]) and o["order_id"] != order["order_id"]]
+    if topic in order_flows.FLOW_TOPICS:
+        if ASKS_OTHER_ORDERS.search(text) and others:  # 「別の注文をキャンセルしたい」
+            return _choose_order(dispatcher, topic, others)
+        # the order of this turn or of the conversation; a cancel's question also offers
+        # the customer's other orders as buttons
+        others_to_offer = [] if _order_named_now(tracker) else others
+        return order_flows.run(dispatcher, tracker, order, topic, others=others_to_offer)
     if ASKS_OTHER_ORDERS.search(text):
         _list_others(dispatcher, order, others)
         return []
-    if topic in order_flows.FLOW_TOPICS:
-        return order_flows.run(dispatcher, tracker, order, topic)
     if ASKS_TRACKING_NUMBER.search(text) and topic == "order_status":
         dispatcher.utter_message(text=status.tracking_only(order, settings=shop))
         return []
@@ -99,6 +104,28 @@ def answer_verified(
     dispatcher.utter_message(text=answer.text)
     if others:
         _list_others(dispatcher, order, others)
+    return []
+
+
+def _order_named_now(tracker: Tracker) -> bool:
+    """Whether this turn's message named the order, or the order was verified this turn."""
+    named = any(e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or [])
+    return named or _previous_action(tracker) == "verify_form"
+
+
+def _choose_order(
+    dispatcher: CollectingDispatcher, topic: str, candidates: list[dict]
+) -> list[dict[str, Any]]:
+    """Buttons, one per order the customer proved: which one the request is about."""
+    shop = services().settings
+    buttons = [
+        {
+            "title": status.other_order_label(o, shop),
+            "payload": f'/{topic}{{"order_id": "{o["order_id"]}"}}',
+        }
+        for o in candidates[:10]
+    ]
+    say(dispatcher, "choose_order", buttons=buttons, topic=topic_name(topic))
     return []
 
 

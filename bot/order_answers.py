@@ -38,10 +38,18 @@ def reply_when(settings: Settings, moment: dt.datetime) -> str:
 # --- cancel -----------------------------------------------------------------------------
 
 
-def cancel_buttons() -> list[dict]:
+def cancel_buttons(others: list[dict] = ()) -> list[dict]:
+    """はい / いいえ, then one button per other order that could be cancelled instead."""
     return [
         {"title": messages.render("cancel_yes_button"), "payload": "/affirm"},
         {"title": messages.render("cancel_no_button"), "payload": "/deny"},
+        *(
+            {
+                "title": messages.render("cancel_other_button", order_id=o["order_id"]),
+                "payload": f'/cancel_order{{"order_id": "{o["order_id"]}"}}',
+            }
+            for o in others[:5]
+        ),
     ]
 
 

@@ -173,11 +173,25 @@ def test_then_verifying_the_other_order_with_its_own_email_answers_it(dialogue):
 
 
 def test_an_order_action_is_acknowledged_then_follows_the_rules(domain):
-    events, messages = answer(domain, verified("D-200007"), "キャンセルしたい", "cancel_order")
+    events, messages = answer(
+        domain, verified("D-200007"), "D-200007をキャンセルしたい", "cancel_order",
+        order_id="D-200007",
+    )  # fmt: skip
     assert slot_events(events)["topic"] == "cancel_order"
     assert messages[0]["text"] == "ご注文のキャンセルについてですね。承知しました。"
     assert "ご注文 D-200007 はすでに【発送済み】のため" in messages[1]["text"]
     assert "pending_action" not in {k for k, v in slot_events(events).items() if v}
+
+
+def test_with_several_orders_only_the_cancellable_others_are_offered(domain):
+    _, messages = answer(domain, verified("D-200014"), "キャンセルしたい", "cancel_order")
+    question = messages[-1]
+    assert "ご注文 D-200014 をキャンセルしてよろしいですか" in question["text"]
+    payloads = [b["payload"] for b in question["buttons"]]
+    assert payloads == ["/affirm", "/deny"]  # taro's other orders are past cancelling
+    _, messages = answer(domain, verified("D-200014"), "他の注文をキャンセルしたい", "cancel_order")
+    assert "ボタンからお選びください" in messages[-1]["text"]
+    assert "D-200014" not in str(messages[-1]["buttons"])
 
 
 def test_payment_question_mentions_the_payment(domain):
