@@ -111,6 +111,8 @@ ORDERS = {
         _order(16, "preparing"),  # cancel, then 「やっぱりキャンセルしません」
         _order(17, "preparing"),  # cancel asked, then the customer names their other order
         _order(18, "paid", customer=17, item="フローテスト用リネンパンツ L"),
+        _order(19, "payment_pending", method="konbini", payment="pending"),  # nothing paid
+        _order(20, "paid", method="paypay"),  # refunded at once, back in 3 days
     ]
 }
 
@@ -248,6 +250,24 @@ def test_cancel_a_paid_bank_transfer_queues_the_refund_and_the_bot_goes_on(bot_u
     assert [h["status"] for h in history(url, order_id)].count("cancelled") == 1
 
 
+@pytest.mark.parametrize(
+    ("order_id", "payment", "says"),
+    [
+        ("F-300019", "pending", "お支払いは発生しておりません"),
+        ("F-300020", "refunded", "11月27日"),  # PayPay: 3 days
+    ],
+)
+def test_cancel_by_payment_method(bot_url, e2e_env, order_id, payment, says):
+    url = e2e_env["DATABASE_URL"]
+    chat, question = verified_chat(bot_url, "注文をキャンセルしたいです", order_id)
+    assert "キャンセルしてよろしいですか" in question
+    done = text_of(chat.say("はい"))
+    assert "キャンセルいたしました" in done and says in done
+    order = show(url, order_id)
+    assert order["status"] == "cancelled" and order["payment"]["status"] == payment
+    assert tasks_of(url, chat) == []  # nothing for a person to give back
+
+
 def test_cancel_then_no_keeps_the_order(bot_url, e2e_env):
     url, order_id = e2e_env["DATABASE_URL"], "F-300003"
     chat, question = verified_chat(bot_url, "注文を取り消したい", order_id)
@@ -310,6 +330,14 @@ def test_an_item_change_with_its_details_is_queued(bot_url, e2e_env):
     assert task["reason"] == "change_order" and task["order_id"] == order_id
     assert task["verified"] is True and "MからL" in task["details"]
     assert show(url, order_id)["status"] == "preparing"  # a person changes it
+
+
+def test_an_item_change_of_a_shipped_order_is_refused_with_the_exchange_path(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300007"
+    chat, answer = verified_chat(bot_url, "色を変更したいです", order_id)
+    assert "【発送済み】" in answer and "ご注文内容の変更を承ることができません" in answer
+    assert "返品・交換" in answer and "8日以内" in answer
+    assert tasks_of(url, chat) == []
 
 
 def test_a_delivery_change_without_details_asks_then_queues_the_address(bot_url, e2e_env):
