@@ -355,7 +355,11 @@ def _refund(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
 
 def _problem(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
     kind = policy.problem_kind(text)
-    dispatcher.utter_message(text=order_answers.problem_queued(kind))
+    # action_answer_order apologises first when the customer was verified before
+    apologised = any(
+        m.get("text") == messages.render("problem_apology") for m in dispatcher.messages
+    )
+    dispatcher.utter_message(text=order_answers.problem_queued(kind, apologised=apologised))
     queue_task(dispatcher, tracker, "report_problem", order["order_id"], text, priority="high")
     if kind is None:
         return [

@@ -228,11 +228,16 @@ def problem_buttons() -> list[dict]:
     return [{"title": title, "payload": title} for title in kinds.values()]
 
 
-def problem_queued(kind: Problem | None) -> str:
+def problem_queued(kind: Problem | None, *, apologised: bool = False) -> str:
+    """What happens next; ``apologised``: the apology was said in this turn already."""
     catalogue = messages.catalogue()
     problem = catalogue["problem_kinds"][kind.value] if kind else "お届けした商品に問題があった"
     photo = catalogue["problem_photos"].get(kind.value) if kind else "商品の状態"
-    return messages.render("problem_queued", problem=problem, photo=photo)
+    if apologised:
+        opening = messages.render("problem_noted", problem=problem)
+    else:
+        opening = messages.render("problem_sorry", problem=problem)
+    return opening + messages.render("problem_queued", photo=photo)
 
 
 def repair_warranty(order: dict, item_name: str, warranty: Warranty, settings: Settings) -> str:

@@ -477,6 +477,17 @@ def test_a_crushed_box_is_apologised_for_first_and_queued_high(bot_url, e2e_env)
     assert "660円" in text_of(chat.say("送料はいくらですか"))
 
 
+def test_a_problem_told_after_verification_is_apologised_for_once(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300012"
+    chat, status = verified_chat(bot_url, "注文の状況を教えてください", order_id)
+    assert "【お届け済み】" in status
+    answer = text_of(chat.say("届いた商品が割れていました"))
+    assert answer.count("申し訳") == 1 and answer.index("申し訳") < answer.index("受付番号")
+    assert "破損" in answer and "写真" in answer
+    (task,) = tasks_of(url, chat)
+    assert task["reason"] == "report_problem" and task["priority"] == "high"
+
+
 def test_a_repair_inside_the_warranty_says_so_and_is_queued(bot_url, e2e_env):
     url, order_id = e2e_env["DATABASE_URL"], "F-300013"
     chat, answer = verified_chat(bot_url, "故障したので修理をお願いしたいです", order_id)
