@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -113,6 +114,7 @@ ORDERS = {
         _order(18, "paid", customer=17, item="フローテスト用リネンパンツ L"),
         _order(19, "payment_pending", method="konbini", payment="pending"),  # nothing paid
         _order(20, "paid", method="paypay"),  # refunded at once, back in 3 days
+        _order(21, "preparing"),  # one yes in each of two chats at once
     ]
 }
 
@@ -247,6 +249,18 @@ def test_cancel_a_paid_bank_transfer_queues_the_refund_and_the_bot_goes_on(bot_u
     assert "660円" in text_of(chat.say("送料はいくらですか"))
     chat.say("はい")
     assert len(tasks_of(url, chat)) == 1
+    assert [h["status"] for h in history(url, order_id)].count("cancelled") == 1
+
+
+def test_two_chats_saying_yes_at_once_cancel_the_order_once(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300021"
+    chats = [verified_chat(bot_url, "注文をキャンセルしたいです", order_id)[0] for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = [text_of(r) for r in pool.map(lambda chat: chat.say("はい"), chats)]
+    assert sum("キャンセルいたしました" in a for a in answers) == 1, answers
+    assert sum("すでにキャンセル済み" in a for a in answers) == 1, answers
+    order = show(url, order_id)
+    assert order["status"] == "cancelled" and order["payment"]["status"] == "refunded"
     assert [h["status"] for h in history(url, order_id)].count("cancelled") == 1
 
 
