@@ -527,7 +527,7 @@ def format_report(report: Report) -> str:
     lines: list[str] = []
 
     def row(title: str, values: list[str], width: int = 10) -> None:
-        lines.append(f"{title:<32}" + "".join(f"{v:>{width}}" for v in values))
+        lines.append(f"{title:<40}" + "".join(f"{v:>{width}}" for v in values))
 
     def value(split: str, name: str, key: str, sub: str | None = None, fmt: str = ".3f") -> str:
         if name in report.recorded and name not in report.train_seconds:
