@@ -28,10 +28,10 @@ from bot.verify import Proof, VerificationService
 
 logger = logging.getLogger(__name__)
 
-# Intents that ask about one order; answered only after verification.
-ORDER_TOPICS = (
-    "order_status",
-    "payment_status",
+# Intents that ask about one order; answered only after verification. The status topics
+# are answered with the order's status; the others are flows (actions/order_flows.py).
+STATUS_TOPICS = ("order_status", "payment_status")
+FLOW_TOPICS = (
     "cancel_order",
     "change_order",
     "change_delivery",
@@ -40,6 +40,7 @@ ORDER_TOPICS = (
     "report_problem",
     "repair_request",
 )
+ORDER_TOPICS = STATUS_TOPICS + FLOW_TOPICS
 
 
 @dataclass(frozen=True)

@@ -38,15 +38,6 @@ from bot.settings import now
 
 logger = logging.getLogger(__name__)
 
-FLOW_TOPICS = (
-    "cancel_order",
-    "change_order",
-    "change_delivery",
-    "return_request",
-    "refund_status",
-    "report_problem",
-    "repair_request",
-)
 
 # Whether the customer already said what to change (otherwise details_form asks).
 ITEM_CHANGE_DETAILS = re.compile(
@@ -270,25 +261,35 @@ def _queue_quietly(tracker: Tracker, reason: str, order_id: str, details: str) -
 
 
 def _change_items(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
-    shop = services().settings
-    decision = policy.can_change_items(order, shop.rules)
-    if not decision.allowed:
-        dispatcher.utter_message(text=order_answers.change_refused(order, decision, shop))
-        return []
-    if not ITEM_CHANGE_DETAILS.search(text):
-        return _ask_details("change_order", order["order_id"])
-    return _queue_change(dispatcher, tracker, order, "change_order", text)
+    return _change(dispatcher, tracker, order, text, "change_order")
 
 
 def _change_delivery(dispatcher, tracker, order, text) -> list[dict[str, Any]]:
+    return _change(dispatcher, tracker, order, text, "change_delivery")
+
+
+# topic -> (the rule, the refusal, whether the message already says what to change to)
+_CHANGES = {
+    "change_order": (policy.can_change_items, order_answers.change_refused, ITEM_CHANGE_DETAILS),
+    "change_delivery": (
+        policy.can_change_delivery,
+        order_answers.delivery_refused,
+        DELIVERY_CHANGE_DETAILS,
+    ),
+}
+
+
+def _change(dispatcher, tracker, order, text, topic: str) -> list[dict[str, Any]]:
+    """An item or delivery change: refused by the rules, asked about, or queued."""
     shop = services().settings
-    decision = policy.can_change_delivery(order, shop.rules)
+    decide, refuse, says_what = _CHANGES[topic]
+    decision = decide(order, shop.rules)
     if not decision.allowed:
-        dispatcher.utter_message(text=order_answers.delivery_refused(order, decision, shop))
+        dispatcher.utter_message(text=refuse(order, decision, shop))
         return []
-    if not DELIVERY_CHANGE_DETAILS.search(text):
-        return _ask_details("change_delivery", order["order_id"])
-    return _queue_change(dispatcher, tracker, order, "change_delivery", text)
+    if not says_what.search(text):
+        return _ask_details(topic, order["order_id"])
+    return _queue_change(dispatcher, tracker, order, topic, text)
 
 
 def _queue_change(dispatcher, tracker, order, topic: str, details: str) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import order_flows
 from actions.common import (
+    FLOW_TOPICS,
     ORDER_TOPICS,
+    STATUS_TOPICS,
     ShopAction,
     latest_intent,
     latest_text,
@@ -37,8 +39,6 @@ from bot.verify import Proof
 # 「送り状番号は？」 and 「他の注文は？」 after verification get a short, focused answer.
 ASKS_TRACKING_NUMBER = re.compile(r"送り状|伝票|追跡番号|問い?合わ?せ番号|トラッキング")
 ASKS_OTHER_ORDERS = re.compile(r"(他|ほか|別)の(ご)?注文|ほかにも注文|注文(の)?一覧")
-# Topics answered with the order's status; the others are flows (actions/order_flows.py).
-ANSWERED_HERE = ("order_status", "payment_status")
 # An order question written with the order number and contact is sometimes read as plain
 # `inform`; when the words around the identifiers say more, the runner-up intent is the topic.
 RUNNER_UP_CONFIDENCE = 0.15
@@ -86,7 +86,7 @@ def answer_verified(
         say(dispatcher, "order_lookup_failed")
         return []
     others = [o for o in mine if proof.covers(o["order_id"]) and o["order_id"] != order["order_id"]]
-    if topic in order_flows.FLOW_TOPICS:
+    if topic in FLOW_TOPICS:
         if ASKS_OTHER_ORDERS.search(text) and others:  # 「別の注文をキャンセルしたい」
             return _choose_order(dispatcher, topic, others)
         # the order of this turn or of the conversation; a cancel's question also offers
@@ -184,7 +184,7 @@ class ActionAnswerOrder(ShopAction):
         just_verified = _previous_action(tracker) == "verify_form"  # acknowledged already
         if asked == "report_problem" and not just_verified:  # apologise first
             say(dispatcher, "problem_apology")
-        elif asked in ORDER_TOPICS and asked not in ANSWERED_HERE and not just_verified:
+        elif asked in ORDER_TOPICS and asked not in STATUS_TOPICS and not just_verified:
             say(dispatcher, "topic_ack", topic=topic_name(asked))
         return [SlotSet("topic", topic), *self._answer(dispatcher, tracker, topic)]
 
