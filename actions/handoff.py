@@ -69,9 +69,11 @@ def queue_handoff(
                     queue.add_details(existing["id"], messages.render("task_wants_a_person"))
                 say(dispatcher, "handoff_existing", handoff_id=existing["id"])
                 return [SlotSet("human_offer", None)]
+            task = reason not in handoff.PAUSING_REASONS  # e.g. a late return accepted
             record = queue.create(
                 conversation_id=tracker.sender_id,
                 reason=reason,
+                details=recent_customer_text(tracker) if task else None,
                 order_id=order_id,
                 # true only when the customer proved this very order
                 verified=bool(order_id and proof and proof.covers(order_id)),

@@ -29,15 +29,13 @@ def test_a_typed_yes_after_a_complaint_queues_a_handoff(bot_url, e2e_env, accept
     assert record["reason"] == "complaint" and record["status"] == "waiting"
 
 
-def test_a_typed_yes_after_a_cancel_request_queues_it_as_a_cancel(bot_url, e2e_env):
+def test_a_cancel_request_keeps_its_topic_through_the_verification(bot_url, e2e_env):
     chat = Conversation(bot_url)
     answer = text_of(chat.say("D-200029 090-0000-2029 キャンセルできますか"))
-    assert "キャンセル" in answer  # the request was kept through the verification
-    assert "【発送準備完了】" in answer and OFFER in answer
-    assert "受付番号" in text_of(chat.say("はい"))
-    [record] = queued(e2e_env, chat)
-    assert record["reason"] == "cancel_order"
-    assert (record["order_id"], record["verified"]) == ("D-200029", True)
+    # kept through the verification, and refused by the rules: packed is too late
+    assert "ご注文 D-200029 はすでに【発送準備完了】のため" in answer
+    assert "返品" in answer  # the way back once it arrives
+    assert queued(e2e_env, chat) == []
 
 
 @pytest.mark.parametrize("demand", ["もういい、責任者を出せ", "上司を出してください"])

@@ -417,6 +417,7 @@ def test_a_late_return_for_the_customers_reason_is_refused_a_person_offered(bot_
     (task,) = tasks_of(url, chat)
     assert task["reason"] == "return_request" and task["order_id"] == order_id
     assert task["verified"] is True
+    assert "イメージと違ったので" in task["details"]  # the reason reaches the operator
 
 
 def test_a_late_return_declined_queues_nothing(bot_url, e2e_env):

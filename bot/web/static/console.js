@@ -370,7 +370,7 @@
         fact("受付番号", `#${h.id}`),
         fact("状態", label("statuses", h.status)),
         fact("理由", [label("reasons", h.reason)].concat(priorityBadge(h.priority))),
-        fact("依頼内容", el("span", { className: "message-text", text: h.details || "—" })),
+        fact("依頼内容", el("span", { className: "details-text", text: h.details || "—" })),
         fact("受付時刻", timeNode(h.created_at)),
         fact("待ち時間", el("span", { id: "summary-wait" })),
         fact("担当者", h.operator || "—"),
