@@ -53,6 +53,14 @@ WARRANTY_ONLY = re.compile(r"保証(期間|書)?(は|って|の期間|内|あり
 WANTS_REPAIR = re.compile(r"修理|直し|直せ|なおし|なおせ|交換|見て(もら|ほし)|点検")
 
 DETAILS_LIMIT = 500
+# An answer to 「どのように変更なさりたいか」 that only says no (「やっぱりやめておきます」); the
+# form takes every answer, since the NLU also reads reasons (「イメージと違ったので」) as deny.
+PLAIN_NO = re.compile(
+    r"(いいえ|いや|いえ|やっぱり|やはり)?[、,。\s]*"
+    r"(やめ(て)?(おき|とき)?ます|やめる|やめます|やめとく|結構です|けっこうです|いいです|大丈夫です|"
+    r"不要です|いらないです|いりません|いらない|なしで|取り消します|変更しません|返品しません|"
+    r"やめておく|キャンセルで)?[。！!\s]*(です|。)?"
+)
 
 # A cancel cannot be undone: an answer to its question that says no in any words keeps the
 # order, though the NLU reads 「やっぱりキャンセルしません」 as cancel_order (取りやめ is a yes).
@@ -427,6 +435,9 @@ def submit_details(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[d
     details = (text_slot(tracker, "details") or "")[:DETAILS_LIMIT]
     topic, _, order_id = value.partition(":")
     proof = proof_of(tracker)
+    if PLAIN_NO.fullmatch(details.strip()):  # 「やっぱりやめておきます」: nothing to do
+        say(dispatcher, "details_declined")
+        return clear
     if not details or proof is None or not proof.covers(order_id):
         say(dispatcher, "confirm_expired")
         return clear

@@ -369,6 +369,16 @@ def test_a_delivery_change_without_details_asks_then_queues_the_address(bot_url,
     assert len(tasks_of(url, chat)) == 1
 
 
+def test_a_plain_no_while_the_details_are_asked_changes_nothing(bot_url, e2e_env):
+    url, order_id = e2e_env["DATABASE_URL"], "F-300006"
+    chat, asked = verified_chat(bot_url, "お届け先を変更したいです", order_id)
+    assert "新しいお届け先のご住所" in asked
+    answer = text_of(chat.say("やっぱりやめておきます"))
+    assert "お手続きは行わず" in answer
+    assert tasks_of(url, chat) == []
+    assert "660円" in text_of(chat.say("送料はいくらですか"))  # the form is over
+
+
 def test_a_delivery_change_of_a_shipped_order_gives_the_carriers_page(bot_url, e2e_env):
     url, order_id = e2e_env["DATABASE_URL"], "F-300007"
     chat, answer = verified_chat(bot_url, "配達の日時を変更したいです", order_id)
