@@ -37,15 +37,7 @@ def register(commands, bench_targets) -> None:
         "any row was rejected, 2 if the file cannot be read. The CSV format is described "
         "in bot/importer.py.",
     )
-    order_import.add_argument("file", type=Path, metavar="FILE", help=".json or .csv file")
-    order_import.add_argument(
-        "--max-errors",
-        type=int,
-        default=200,
-        metavar="N",
-        help="list at most N row errors (default 200; 0 lists all)",
-    )
-    order_import.set_defaults(handler=_orders_import)
+    _import_arguments(order_import, _orders_import)
 
     show = order_actions.add_parser(
         "show",
@@ -138,6 +130,19 @@ def _where() -> str:
 def _db_upgrade(args: argparse.Namespace) -> int:
     print(f"データベースのスキーマは最新です: {_where()}")
     return 0
+
+
+def _import_arguments(parser: argparse.ArgumentParser, handler) -> None:
+    """FILE and --max-errors, shared by `orders import` and `products import`."""
+    parser.add_argument("file", type=Path, metavar="FILE", help=".json or .csv file")
+    parser.add_argument(
+        "--max-errors",
+        type=int,
+        default=200,
+        metavar="N",
+        help="list at most N row errors (default 200; 0 lists all)",
+    )
+    parser.set_defaults(handler=handler)
 
 
 @database_errors
@@ -376,15 +381,7 @@ def _register_products(commands) -> None:
         "nothing. Exit status 1 if any row was rejected, 2 if the file cannot be read. The "
         "CSV format is described in bot/product_import.py.",
     )
-    load.add_argument("file", type=Path, metavar="FILE", help=".json or .csv file")
-    load.add_argument(
-        "--max-errors",
-        type=int,
-        default=200,
-        metavar="N",
-        help="list at most N row errors (default 200; 0 lists all)",
-    )
-    load.set_defaults(handler=_products_import)
+    _import_arguments(load, _products_import)
 
     show = actions.add_parser(
         "show",
