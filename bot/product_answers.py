@@ -324,12 +324,20 @@ def answer(
     return ProductAnswer(text="\n\n".join(parts), sku=sku)
 
 
+def _choice_title(product: dict, text: str) -> str:
+    """「オーガニックコットンTシャツ（TS-01・白）」: the colour or variant stays apart from the
+    name, so two products that begin alike can be told apart without the whole name."""
+    shown = shown_name(product, text)
+    rest = unicodedata.normalize("NFKC", product["name"])[len(shown) :].strip()
+    return f"{shown}（{product['sku']}・{rest}）" if rest else f"{shown}（{product['sku']}）"
+
+
 def _choose(text: str, products: Sequence[dict]) -> ProductAnswer:
     kinds = [kind for kind in question_kinds(text) if kind != "general"]
     topic = "・".join(topic_name(kind) for kind in kinds)
     buttons = [
         {
-            "title": f"{shown_name(product, text)}（{product['sku']}）",
+            "title": _choice_title(product, text),
             "payload": render("product_choice_payload", sku=product["sku"], topic=topic),
         }
         for product in products[:MAX_CHOICES]

@@ -144,7 +144,10 @@ def test_several_candidates_ask_which_with_one_button_each():
     assert reply.sku is None and reply.offer is None
     assert "どちら" in reply.text
     assert reply.buttons == [
-        {"title": "見本トートバッグ（SMP-TOTE-02）", "payload": "SMP-TOTE-02 の素材について"},
+        {
+            "title": "見本トートバッグ（SMP-TOTE-02・生成り）",  # the variant apart from the name
+            "payload": "SMP-TOTE-02 の素材について",
+        },
         {"title": "帆布トート（TB-30）", "payload": "TB-30 の素材について"},
     ]
     # the button's message names the product and the question: answered at once

@@ -78,8 +78,8 @@ def test_several_candidates_ask_which(domain):
     payloads = [b["payload"] for b in message["buttons"]]
     assert payloads == ["SMP-TOTE-02 の素材について", "TB-30 の素材について"]
     assert [b["title"] for b in message["buttons"]] == [
-        "見本トートバッグ（SMP-TOTE-02）",
-        "帆布トートバッグ（TB-30）",
+        "見本トートバッグ（SMP-TOTE-02・生成り）",
+        "帆布トートバッグ（TB-30・生成り）",
     ]
     assert "product_sku" not in slot_events(events)
     # the click answers at once
