@@ -26,7 +26,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
@@ -88,40 +88,49 @@ class RegularisedLogisticRegression(LogisticRegressionClassifier):
     def _weighted(self) -> List[str]:
         return list(self.config["tfidf_features"])
 
-    def _blocks(self, message: Message) -> List[csr_matrix]:
-        """The message's sentence features: the re-weighted blocks first, then the rest."""
-        weighted = self._weighted()
+    def _counts(self, messages: List[Message], origin: str) -> csr_matrix:
+        """One row per message: the sentence counts of the featurizer ``origin``."""
+        rows = [message.get_sparse_features(TEXT, [origin])[1] for message in messages]
+        if origin in self._idf:
+            width = len(self._idf[origin])
+        else:
+            width = next((row.features.shape[1] for row in rows if row is not None), 0)
+        return vstack(
+            [csr_matrix(row.features) if row else csr_matrix((1, width)) for row in rows]
+        ).tocsr()
+
+    def _unweighted(self, message: Message) -> csr_matrix:
+        """The other sparse sentence features and the dense ones, as Rasa joins them."""
         others = sorted(
             {f.origin for f in message.features if f.attribute == TEXT and f.is_sparse()}
-            - set(weighted)
+            - set(self._weighted())
         )
-        blocks = []
-        for origin in weighted:
-            sentence = message.get_sparse_features(TEXT, [origin])[1]
-            blocks.append(csr_matrix(sentence.features) if sentence else None)
         rest = message.get_sparse_features(TEXT, others)[1] if others else None
         dense = message.get_dense_features(TEXT)[1]
-        blocks.append(csr_matrix(rest.features if rest else []))
-        blocks.append(csr_matrix(dense.features if dense else []))
-        return blocks
+        return hstack(
+            [csr_matrix(rest.features if rest else []), csr_matrix(dense.features if dense else [])]
+        )
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:  # noqa: N802 (Rasa's name)
         if not self._weighted():
             return super()._create_X(messages)
-        per_message = [self._blocks(m) for m in messages]
-        columns = []
-        for i, origin in enumerate(self._weighted()):
-            width = next((b[i].shape[1] for b in per_message if b[i] is not None), 0)
-            rows = [b[i] if b[i] is not None else csr_matrix((1, width)) for b in per_message]
-            counts = vstack(rows).tocsr()
-            if origin not in self._idf:  # training: learn the weights
-                self._idf[origin] = inverse_document_frequency(counts)
-            columns.append(sublinear_tfidf(counts, self._idf[origin], self.config["tfidf_scale"]))
-        columns.append(vstack([hstack(b[-2:]) for b in per_message]).tocsr())
+        scale = self.config["tfidf_scale"]
+        columns = [
+            sublinear_tfidf(self._counts(messages, origin), self._idf[origin], scale)
+            for origin in self._weighted()
+        ]
+        columns.append(vstack([self._unweighted(message) for message in messages]).tocsr())
         return hstack(columns).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
+        # the weights are learnt here, from the sentences the classifier is trained on
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         self._idf = {}
+        if examples:
+            self._idf = {
+                origin: inverse_document_frequency(self._counts(examples, origin))
+                for origin in self._weighted()
+            }
         resource = super().train(training_data)
         if self._idf:
             with self._model_storage.write_to(self._resource) as model_dir:
@@ -145,6 +154,6 @@ class RegularisedLogisticRegression(LogisticRegressionClassifier):
                     saved = json.loads((model_dir / IDF_FILE).read_text(encoding="utf-8"))
             except (ValueError, FileNotFoundError):
                 logger.warning("No TF-IDF weights in the model: the classifier is untrained.")
-                return component
+                return cls.create(config, model_storage, resource, execution_context)
             component._idf = {origin: np.asarray(idf) for origin, idf in saved.items()}
         return component
